@@ -1,0 +1,67 @@
+/**
+ * Decides a parsed frame's class: port rules through the compiled tables,
+ * the default class for other IP packets, and the first fragment's class for
+ * later fragments. Results go into fields of this reused object.
+ */
+import { IPPROTO_TCP, IPPROTO_UDP } from '../parse/ip-protocol.js';
+import { FRAG_FIRST, FRAG_NONFIRST, type ParsedFrame } from '../parse/parsed-frame.js';
+import { ST_OK } from '../parse/status.js';
+import { NO_RULE, type CompiledPolicy } from './compile.js';
+import { FragmentTable } from './fragment-table.js';
+
+/** Why a frame got no class (its marking is left as found). */
+export const CLS_CLASSIFIED = 0;
+/** Not parsed through IP and ports: non-IP, truncated, malformed. See the parse status. */
+export const CLS_NOT_PARSED = 1;
+/** A non-first fragment whose first fragment was not seen (or expired). */
+export const CLS_FRAGMENT_UNMATCHED = 2;
+
+/** No class: leave the frame's marking as found. */
+export const NO_CLASS = -1;
+
+export class Classifier {
+  /** Rule index, or -1 for the default class and for unclassified frames. */
+  rule = -1;
+  /** Class index into the compiled policy, or NO_CLASS. */
+  cls = NO_CLASS;
+  outcome = CLS_CLASSIFIED;
+  readonly fragments: FragmentTable;
+
+  constructor(
+    readonly policy: CompiledPolicy,
+    fragments = new FragmentTable(),
+  ) {
+    this.fragments = fragments;
+  }
+
+  classify(buf: Uint8Array, p: ParsedFrame, nowSec: number): number {
+    if (p.status !== ST_OK) return this.unclassified(CLS_NOT_PARSED);
+    if (p.fragment === FRAG_NONFIRST) {
+      if (!this.fragments.lookup(buf, p, nowSec)) return this.unclassified(CLS_FRAGMENT_UNMATCHED);
+      this.rule = this.fragments.foundRule;
+      this.cls = this.fragments.foundClass;
+      this.outcome = CLS_CLASSIFIED;
+      return this.cls;
+    }
+    const proto = p.proto;
+    let rule = NO_RULE;
+    if (proto === IPPROTO_UDP || proto === IPPROTO_TCP) rule = this.policy.lookup(proto, p.srcPort, p.dstPort);
+    if (rule === NO_RULE) {
+      this.rule = -1;
+      this.cls = this.policy.defaultClass;
+    } else {
+      this.rule = rule;
+      this.cls = this.policy.ruleClass[rule];
+    }
+    this.outcome = CLS_CLASSIFIED;
+    if (p.fragment === FRAG_FIRST) this.fragments.insert(buf, p, nowSec, this.rule, this.cls);
+    return this.cls;
+  }
+
+  private unclassified(outcome: number): number {
+    this.rule = -1;
+    this.cls = NO_CLASS;
+    this.outcome = outcome;
+    return NO_CLASS;
+  }
+}

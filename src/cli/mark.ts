@@ -1,0 +1,111 @@
+/** `qosmark mark IN -o OUT`: rewrite a capture file's markings by policy. */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { compilePolicy } from '../classify/compile.js';
+import { summarize } from '../engine/summary.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { COS_TAG_MODES } from '../mark/cos.js';
+import { ByteInput, ByteOutput } from '../io/byte-stream.js';
+import { streamCapture, type CaptureFormat } from '../io/capture-file.js';
+import { CaptureFileError } from '../io/errors.js';
+import { loadPolicy } from './policy-source.js';
+import { Progress } from './progress.js';
+import { renderRun, timing } from './report.js';
+import { UsageError, asUsageError } from './usage-error.js';
+
+export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [--policy FILE] [--cos-tag outer|inner|all] [--json] [-q]
+  INPUT, OUTPUT   capture files (pcap); - is stdin/stdout
+  --policy FILE   policy in YAML or JSON (default: the built-in CUPC/Jabber policy)
+  --cos-tag WHICH which VLAN tag gets the CoS: outer (default), inner or all
+  --json          print the summary as one JSON object
+  -q, --quiet     no summary`;
+
+export function runMark(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        policy: { type: 'string' },
+        'cos-tag': { type: 'string', default: 'outer' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw asUsageError(err, 'mark');
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${MARK_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`mark: expected one input file, got ${positionals.length}\n${MARK_USAGE}`);
+  if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
+  const cosTagMode = COS_TAG_MODES[values['cos-tag']];
+  if (cosTagMode === undefined) throw new UsageError(`mark: --cos-tag: "${values['cos-tag']}": expected outer, inner or all`);
+  const inPath = positionals[0];
+  const outPath = values.output;
+  refuseOverwritingInput(inPath, outPath);
+
+  const pipeline = new Pipeline(compilePolicy(loadPolicy(values.policy)), { cosTagMode });
+  const input = ByteInput.open(inPath);
+  let output: ByteOutput;
+  try {
+    output = ByteOutput.create(outPath);
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+  const progress = Progress.forRun('qosmark mark', input.size, values.json);
+  const started = process.hrtime.bigint();
+  let format: CaptureFormat | null = null;
+  let fileError: CaptureFileError | null = null;
+  try {
+    format = streamCapture(input, output, pipeline, progress.update).format;
+  } catch (err) {
+    if (!(err instanceof CaptureFileError)) throw err;
+    fileError = err;
+  } finally {
+    progress.done();
+    input.close();
+    output.close();
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const summary = summarize(pipeline);
+  const t = timing(summary, elapsed);
+  // Keep stdout clean for the capture when it is written there.
+  const report = outPath === '-' ? process.stderr : process.stdout;
+  if (values.json) {
+    const doc = {
+      command: 'mark',
+      input: inPath,
+      output: outPath,
+      format,
+      ...summary,
+      ...t,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
+    };
+    report.write(`${JSON.stringify(doc)}\n`);
+  } else if (!values.quiet) {
+    report.write(`qosmark mark: ${inPath} -> ${outPath}${format ? ` (${format})` : ''}\n`);
+    report.write(`${renderRun(summary, t, true).join('\n')}\n`);
+  }
+  if (fileError) throw fileError;
+  return 0;
+}
+
+function refuseOverwritingInput(inPath: string, outPath: string): void {
+  if (inPath === '-' || outPath === '-') return;
+  try {
+    const a = fs.statSync(inPath);
+    const b = fs.statSync(outPath);
+    if (a.dev === b.dev && a.ino === b.ino) throw new UsageError(`mark: ${outPath}: output is the input file; refusing to overwrite it`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+  }
+}

@@ -1,0 +1,86 @@
+/** `qosmark policy show|check`: print or validate a policy. */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { compilePolicy } from '../classify/compile.js';
+import { dscpLabel } from '../classify/dscp.js';
+import { PolicyError, formatIssue, parsePolicy } from '../classify/policy-load.js';
+import { KEEP } from '../classify/policy.js';
+import { policyToDocument, policyToYaml, portRangeText } from '../classify/policy-write.js';
+import { describeOsError } from '../io/byte-stream.js';
+import { loadPolicy } from './policy-source.js';
+import { UsageError, asUsageError } from './usage-error.js';
+
+export const POLICY_USAGE = `usage: qosmark policy show [--policy FILE] [--json]
+       qosmark policy check FILE... [--json]`;
+
+export function runPolicy(argv: string[]): number {
+  const [sub, ...rest] = argv;
+  if (sub === 'show') return show(rest);
+  if (sub === 'check') return check(rest);
+  if (sub === undefined || sub === '-h' || sub === '--help') {
+    process.stdout.write(`${POLICY_USAGE}\n`);
+    return sub === undefined ? 2 : 0;
+  }
+  throw new UsageError(`policy: unknown subcommand "${sub}"\n${POLICY_USAGE}`);
+}
+
+function show(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { policy: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+  } catch (err) {
+    throw asUsageError(err, 'policy show');
+  }
+  const { values } = parsed;
+  const policy = loadPolicy(values.policy);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(policyToDocument(policy), null, 2)}\n`);
+    return 0;
+  }
+  const compiled = compilePolicy(policy);
+  const lines = [policyToYaml(policy, values.policy ?? 'built-in (Cisco CUPC/Jabber port table)').trimEnd()];
+  lines.push('#', '# compiled: what each rule does, in match order');
+  policy.rules.forEach((rule, i) => {
+    const cls = compiled.ruleClass[i];
+    const dscp = compiled.classDscp[cls];
+    const cos = compiled.classCos[cls];
+    lines.push(
+      `#   ${String(i + 1).padStart(2)}. ${rule.name.padEnd(10)} ${rule.protocols.join('+').padEnd(8)} ` +
+        `${rule.side === 'either' ? 'src or dst' : rule.side} port ${rule.ports.map(portRangeText).join(',')}` +
+        ` -> ${rule.className}: DSCP ${dscp === KEEP ? 'keep' : dscpLabel(dscp)}, CoS ${cos === KEEP ? 'keep' : cos}`,
+    );
+  });
+  const d = policy.defaultMarking;
+  lines.push(`#   otherwise: DSCP ${d.dscp === KEEP ? 'keep' : dscpLabel(d.dscp)}, CoS ${d.cos === KEEP ? 'keep' : d.cos}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function check(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  } catch (err) {
+    throw asUsageError(err, 'policy check');
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) throw new UsageError(`policy check: expected a policy file\n${POLICY_USAGE}`);
+  const results: { file: string; valid: boolean; errors: string[] }[] = [];
+  for (const file of positionals) {
+    let errors: string[] = [];
+    try {
+      const policy = parsePolicy(fs.readFileSync(file, 'utf8'), file);
+      if (!values.json) process.stdout.write(`${file}: ok (${policy.classes.size} classes, ${policy.rules.length} rules)\n`);
+    } catch (err) {
+      if (err instanceof PolicyError) errors = err.issues.map(formatIssue);
+      else errors = [describeOsError(err)];
+      if (!values.json) for (const e of errors) process.stderr.write(`qosmark: ${file}: ${e}\n`);
+    }
+    results.push({ file, valid: errors.length === 0, errors });
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ policies: results })}\n`);
+  return results.every((r) => r.valid) ? 0 : 1;
+}

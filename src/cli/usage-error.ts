@@ -1,0 +1,16 @@
+/** A mistake in the command line: reported as one line, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Turns node:util parseArgs failures into one-line usage errors. */
+export function asUsageError(err: unknown, command: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    return new UsageError(`${command}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return err;
+}

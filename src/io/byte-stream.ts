@@ -1,0 +1,94 @@
+/**
+ * Capture-file input and output as file descriptors with a name for error
+ * messages. `-` is standard input or output, as in tcpdump -r/-w.
+ */
+import * as fs from 'node:fs';
+import { CaptureFileError } from './errors.js';
+import { readFully, readSome, writeAll } from './fd-io.js';
+
+export class ByteInput {
+  /** Bytes handed out so far: the file offset of the next unread byte. */
+  position = 0;
+
+  constructor(
+    readonly fd: number,
+    readonly name: string,
+    /** Size in bytes when known (regular files), for progress; else -1. */
+    readonly size: number,
+    private readonly owned: boolean,
+  ) {}
+
+  static open(path: string): ByteInput {
+    if (path === '-') return new ByteInput(0, '(stdin)', -1, false);
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (err) {
+      throw new CaptureFileError(path, -1, describeOsError(err));
+    }
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) {
+      fs.closeSync(fd);
+      throw new CaptureFileError(path, -1, 'is a directory');
+    }
+    return new ByteInput(fd, path, stat.isFile() ? stat.size : -1, true);
+  }
+
+  read(buf: Uint8Array, offset: number, length: number): number {
+    const n = readSome(this.fd, buf, offset, length);
+    this.position += n;
+    return n;
+  }
+
+  readFully(buf: Uint8Array, offset: number, length: number): number {
+    const n = readFully(this.fd, buf, offset, length);
+    this.position += n;
+    return n;
+  }
+
+  close(): void {
+    if (this.owned) fs.closeSync(this.fd);
+  }
+}
+
+export class ByteOutput {
+  constructor(
+    readonly fd: number,
+    readonly name: string,
+    private readonly owned: boolean,
+  ) {}
+
+  static create(path: string): ByteOutput {
+    if (path === '-') return new ByteOutput(1, '(stdout)', false);
+    try {
+      return new ByteOutput(fs.openSync(path, 'w'), path, true);
+    } catch (err) {
+      throw new CaptureFileError(path, -1, describeOsError(err));
+    }
+  }
+
+  write(buf: Uint8Array, offset: number, length: number): void {
+    if (length > 0) writeAll(this.fd, buf, offset, length);
+  }
+
+  close(): void {
+    if (this.owned) fs.closeSync(this.fd);
+  }
+}
+
+export function describeOsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOSPC':
+      return 'no space left on device';
+    default:
+      return e?.message ?? String(err);
+  }
+}
