@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// System tests: need root, network namespaces, libpcap, tshark/tcpdump/tcpreplay.
+// Run one file at a time: they share the host's network namespaces list and tools.
+export default defineConfig({
+  test: {
+    include: ['test/system/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});
