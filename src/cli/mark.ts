@@ -6,7 +6,7 @@ import { summarize } from '../engine/summary.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { COS_TAG_MODES } from '../mark/cos.js';
 import { ByteInput, ByteOutput } from '../io/byte-stream.js';
-import { streamCapture, type CaptureFormat } from '../io/capture-file.js';
+import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { loadPolicy } from './policy-source.js';
 import { Progress } from './progress.js';
@@ -14,7 +14,7 @@ import { renderRun, timing } from './report.js';
 import { UsageError, asUsageError } from './usage-error.js';
 
 export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [--policy FILE] [--cos-tag outer|inner|all] [--json] [-q]
-  INPUT, OUTPUT   capture files (pcap); - is stdin/stdout
+  INPUT, OUTPUT   capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
   --policy FILE   policy in YAML or JSON (default: the built-in CUPC/Jabber policy)
   --cos-tag WHICH which VLAN tag gets the CoS: outer (default), inner or all
   --json          print the summary as one JSON object
@@ -65,7 +65,9 @@ export function runMark(argv: string[]): number {
   let format: CaptureFormat | null = null;
   let fileError: CaptureFileError | null = null;
   try {
-    format = streamCapture(input, output, pipeline, progress.update).format;
+    const capture = openCapture(input);
+    format = capture.format;
+    capture.stream(output, pipeline, progress.update);
   } catch (err) {
     if (!(err instanceof CaptureFileError)) throw err;
     fileError = err;

@@ -1,0 +1,327 @@
+/**
+ * pcapng files (draft-ietf-opsawg-pcapng): a sequence of blocks, each
+ * `type(4) total length(4) body... total length(4)`, in sections that each
+ * start with a Section Header Block setting the byte order.
+ *
+ * Rewriting copies every block through in order, byte for byte; only packet
+ * bytes that marking changes differ. Packet blocks (enhanced, simple and the
+ * obsolete packet block) are handed to the frame handler with their
+ * interface's link type and a timestamp converted by the interface's
+ * if_tsresol and if_tsoffset. Every other block is copied without reading.
+ */
+import type { ByteInput, ByteOutput } from './byte-stream.js';
+import { CaptureFileError } from './errors.js';
+import type { FrameHandler } from './frame-handler.js';
+import { MAX_RECORD_LEN, type StreamProgress } from './pcap.js';
+
+export const BT_SHB = 0x0a0d0d0a;
+export const BT_IDB = 0x00000001;
+export const BT_OPB = 0x00000002;
+export const BT_SPB = 0x00000003;
+export const BT_NRB = 0x00000004;
+export const BT_ISB = 0x00000005;
+export const BT_EPB = 0x00000006;
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+const BLOCK_TYPE = 0;
+const BLOCK_LEN = 4;
+const BLOCK_MIN_LEN = 12;
+/** Header (type, length) plus trailer (length). */
+const BLOCK_FRAMING_LEN = 12;
+const SHB_BYTE_ORDER = 8;
+const SHB_MIN_LEN = 28;
+
+const IDB_LINKTYPE = 8;
+const IDB_SNAPLEN = 12;
+const IDB_OPTIONS = 16;
+const IDB_MIN_LEN = 20;
+const OPT_END = 0;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+const EPB_INTERFACE = 8;
+const EPB_TS_HIGH = 12;
+const EPB_TS_LOW = 16;
+const EPB_CAPLEN = 20;
+const EPB_ORIGLEN = 24;
+const EPB_DATA = 28;
+
+const OPB_INTERFACE = 8; // 16-bit, followed by a 16-bit drops count
+const OPB_TS_HIGH = 12;
+const OPB_TS_LOW = 16;
+const OPB_CAPLEN = 20;
+const OPB_ORIGLEN = 24;
+const OPB_DATA = 28;
+
+const SPB_ORIGLEN = 8;
+const SPB_DATA = 12;
+
+/** Default resolution: microseconds (if_tsresol absent). */
+const DEFAULT_TS_UNITS_PER_SEC = 1e6;
+const TWO_16 = 65536;
+
+function u32le(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+function u32be(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+function u16le(b: Uint8Array, o: number): number {
+  return b[o] | (b[o + 1] << 8);
+}
+function u16be(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+/** Per-interface facts from the Interface Description Blocks of the current section. */
+class Interfaces {
+  count = 0;
+  linkType: number[] = [];
+  snapLen: number[] = [];
+  unitsPerSec: number[] = [];
+  offsetSec: number[] = [];
+
+  reset(): void {
+    this.count = 0;
+    this.linkType.length = 0;
+    this.snapLen.length = 0;
+    this.unitsPerSec.length = 0;
+    this.offsetSec.length = 0;
+  }
+
+  add(linkType: number, snapLen: number, unitsPerSec: number, offsetSec: number): void {
+    this.linkType.push(linkType);
+    this.snapLen.push(snapLen);
+    this.unitsPerSec.push(unitsPerSec);
+    this.offsetSec.push(offsetSec);
+    this.count++;
+  }
+}
+
+/**
+ * Splits a 64-bit timestamp (high, low words) in `unitsPerSec` units into
+ * seconds and nanoseconds without BigInt (no allocation): long division in
+ * 16-bit steps keeps every intermediate below 2^53.
+ */
+export class TimestampSplitter {
+  sec = 0;
+  nsec = 0;
+
+  split(high: number, low: number, unitsPerSec: number): void {
+    const d = unitsPerSec;
+    const q1 = Math.floor(high / d);
+    const r1 = high - q1 * d;
+    const mid = r1 * TWO_16 + (low >>> 16);
+    const q2 = Math.floor(mid / d);
+    const r2 = mid - q2 * d;
+    const bottom = r2 * TWO_16 + (low & 0xffff);
+    const q3 = Math.floor(bottom / d);
+    const r3 = bottom - q3 * d;
+    this.sec = q1 * 4294967296 + q2 * TWO_16 + q3;
+    this.nsec = d === 1e9 ? r3 : Math.floor((r3 * 1e9) / d);
+  }
+}
+
+export function streamPcapng(
+  input: ByteInput,
+  output: ByteOutput | null,
+  buf: Uint8Array,
+  have: number,
+  handler: FrameHandler,
+  progress: StreamProgress | null,
+): number {
+  const file = input.name;
+  const ifaces = new Interfaces();
+  const ts = new TimestampSplitter();
+  let le = true;
+  let sectionSeen = false;
+  let bufFileOff = 0;
+  let pos = 0;
+  let end = have;
+  let frames = 0;
+  let eof = false;
+
+  const fail = (blockPos: number, what: string): never => {
+    if (output !== null) output.write(buf, 0, blockPos);
+    throw new CaptureFileError(file, bufFileOff + blockPos, what);
+  };
+
+  for (;;) {
+    while (end - pos >= BLOCK_MIN_LEN) {
+      const typeLe = u32le(buf, pos + BLOCK_TYPE);
+      if (typeLe === BT_SHB) {
+        const bom = u32le(buf, pos + SHB_BYTE_ORDER);
+        if (bom === BYTE_ORDER_MAGIC) le = true;
+        else if (u32be(buf, pos + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) le = false;
+        else fail(pos, `section header block has a bad byte-order magic 0x${bom.toString(16).padStart(8, '0')}`);
+      } else if (!sectionSeen) {
+        fail(pos, 'pcapng file does not start with a section header block');
+      }
+      const type = le ? typeLe : u32be(buf, pos + BLOCK_TYPE);
+      const len = le ? u32le(buf, pos + BLOCK_LEN) : u32be(buf, pos + BLOCK_LEN);
+      if (len < BLOCK_MIN_LEN || len % 4 !== 0) {
+        fail(pos, `block of type 0x${type.toString(16)} has a total length of ${len} (must be a multiple of 4, at least 12)`);
+      }
+      if (len > buf.length) {
+        if (type === BT_EPB || type === BT_SPB || type === BT_OPB) {
+          fail(pos, `packet block of ${len} bytes holds more than the 256 KiB a packet may have`);
+        }
+        // A very large non-packet block (secrets, custom): copy it through in pieces.
+        if (output !== null) output.write(buf, 0, pos);
+        passThroughLargeBlock(input, output, buf, pos, end, len, le, bufFileOff);
+        bufFileOff += pos + len;
+        pos = 0;
+        end = 0;
+        break;
+      }
+      if (pos + len > end) break;
+      const trailer = le ? u32le(buf, pos + len - 4) : u32be(buf, pos + len - 4);
+      if (trailer !== len) fail(pos, `block total length ${len} does not match its trailer ${trailer}`);
+
+      switch (type) {
+        case BT_SHB:
+          if (len < SHB_MIN_LEN) fail(pos, `section header block of ${len} bytes is shorter than 28`);
+          sectionSeen = true;
+          ifaces.reset();
+          break;
+        case BT_IDB:
+          if (len < IDB_MIN_LEN) fail(pos, `interface description block of ${len} bytes is shorter than 20`);
+          readInterface(buf, pos, len, le, ifaces);
+          break;
+        case BT_EPB: {
+          const iface = le ? u32le(buf, pos + EPB_INTERFACE) : u32be(buf, pos + EPB_INTERFACE);
+          const capLen = le ? u32le(buf, pos + EPB_CAPLEN) : u32be(buf, pos + EPB_CAPLEN);
+          if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
+          if (capLen > MAX_RECORD_LEN || EPB_DATA + capLen + 4 > len) {
+            fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than its block of ${len} bytes holds`);
+          }
+          const high = le ? u32le(buf, pos + EPB_TS_HIGH) : u32be(buf, pos + EPB_TS_HIGH);
+          const low = le ? u32le(buf, pos + EPB_TS_LOW) : u32be(buf, pos + EPB_TS_LOW);
+          const wireLen = le ? u32le(buf, pos + EPB_ORIGLEN) : u32be(buf, pos + EPB_ORIGLEN);
+          ts.split(high, low, ifaces.unitsPerSec[iface]);
+          handler.handle(buf, pos + EPB_DATA, capLen, wireLen, ifaces.linkType[iface], ts.sec + ifaces.offsetSec[iface], ts.nsec);
+          frames++;
+          break;
+        }
+        case BT_OPB: {
+          const iface = le ? u16le(buf, pos + OPB_INTERFACE) : u16be(buf, pos + OPB_INTERFACE);
+          const capLen = le ? u32le(buf, pos + OPB_CAPLEN) : u32be(buf, pos + OPB_CAPLEN);
+          if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
+          if (capLen > MAX_RECORD_LEN || OPB_DATA + capLen + 4 > len) {
+            fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than its block of ${len} bytes holds`);
+          }
+          const high = le ? u32le(buf, pos + OPB_TS_HIGH) : u32be(buf, pos + OPB_TS_HIGH);
+          const low = le ? u32le(buf, pos + OPB_TS_LOW) : u32be(buf, pos + OPB_TS_LOW);
+          const wireLen = le ? u32le(buf, pos + OPB_ORIGLEN) : u32be(buf, pos + OPB_ORIGLEN);
+          ts.split(high, low, ifaces.unitsPerSec[iface]);
+          handler.handle(buf, pos + OPB_DATA, capLen, wireLen, ifaces.linkType[iface], ts.sec + ifaces.offsetSec[iface], ts.nsec);
+          frames++;
+          break;
+        }
+        case BT_SPB: {
+          // Simple packet blocks belong to interface 0 and carry no timestamp.
+          if (ifaces.count === 0) fail(pos, `packet ${frames + 1} (simple packet block) comes before any interface is defined`);
+          const wireLen = le ? u32le(buf, pos + SPB_ORIGLEN) : u32be(buf, pos + SPB_ORIGLEN);
+          const room = len - SPB_DATA - 4;
+          const snap = ifaces.snapLen[0];
+          let capLen = wireLen < room ? wireLen : room;
+          if (snap > 0 && snap < capLen) capLen = snap;
+          handler.handle(buf, pos + SPB_DATA, capLen, wireLen, ifaces.linkType[0], 0, 0);
+          frames++;
+          break;
+        }
+        default:
+          // Name resolution, statistics, secrets, custom and unknown blocks: copied, not read.
+          break;
+      }
+      pos += len;
+    }
+    if (output !== null) output.write(buf, 0, pos);
+    if (eof) break;
+    buf.copyWithin(0, pos, end);
+    bufFileOff += pos;
+    end -= pos;
+    pos = 0;
+    const n = input.read(buf, end, buf.length - end);
+    if (n === 0) eof = true;
+    end += n;
+    if (progress !== null) progress(bufFileOff, frames);
+  }
+  if (end > pos) {
+    const left = end - pos;
+    const what =
+      left < 8
+        ? `file ends inside a block header (${left} of 8 bytes)`
+        : `file ends inside a block: ${left} of ${le ? u32le(buf, pos + BLOCK_LEN) : u32be(buf, pos + BLOCK_LEN)} bytes`;
+    throw new CaptureFileError(file, bufFileOff + pos, what);
+  }
+  if (!sectionSeen) throw new CaptureFileError(file, 0, 'pcapng file has no section header block');
+  return frames;
+}
+
+function readInterface(buf: Uint8Array, pos: number, len: number, le: boolean, ifaces: Interfaces): void {
+  const linkType = le ? u16le(buf, pos + IDB_LINKTYPE) : u16be(buf, pos + IDB_LINKTYPE);
+  const snapLen = le ? u32le(buf, pos + IDB_SNAPLEN) : u32be(buf, pos + IDB_SNAPLEN);
+  let unitsPerSec = DEFAULT_TS_UNITS_PER_SEC;
+  let offsetSec = 0;
+  const optEnd = pos + len - 4;
+  let o = pos + IDB_OPTIONS;
+  while (o + 4 <= optEnd) {
+    const code = le ? u16le(buf, o) : u16be(buf, o);
+    const optLen = le ? u16le(buf, o + 2) : u16be(buf, o + 2);
+    if (code === OPT_END || o + 4 + optLen > optEnd) break;
+    if (code === OPT_IF_TSRESOL && optLen >= 1) {
+      const v = buf[o + 4];
+      // MSB set: a negative power of 2; clear: a negative power of 10.
+      unitsPerSec = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
+    } else if (code === OPT_IF_TSOFFSET && optLen >= 8) {
+      const hi = le ? u32le(buf, o + 8) | 0 : u32be(buf, o + 4) | 0;
+      const lo = le ? u32le(buf, o + 4) : u32be(buf, o + 8);
+      offsetSec = hi * 4294967296 + lo;
+    }
+    o += 4 + ((optLen + 3) & ~3);
+  }
+  ifaces.add(linkType, snapLen, unitsPerSec, offsetSec);
+}
+
+/**
+ * Copies a block too large for the stream buffer straight through, checking
+ * its trailer at the end. On return the buffer holds nothing of the file.
+ */
+function passThroughLargeBlock(
+  input: ByteInput,
+  output: ByteOutput | null,
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  len: number,
+  le: boolean,
+  bufFileOff: number,
+): void {
+  const blockFileOff = bufFileOff + pos;
+  let remaining = len;
+  let chunkStart = pos;
+  let chunkEnd = end;
+  const tail = new Uint8Array(4);
+  for (;;) {
+    const take = Math.min(remaining, chunkEnd - chunkStart);
+    // Remember the last 4 bytes seen, for the trailer check.
+    for (let i = Math.max(0, take - 4); i < take; i++) {
+      tail.copyWithin(0, 1);
+      tail[3] = buf[chunkStart + i];
+    }
+    if (output !== null) output.write(buf, chunkStart, take);
+    remaining -= take;
+    if (remaining === 0) break;
+    const n = input.read(buf, 0, Math.min(buf.length, remaining));
+    if (n === 0) {
+      throw new CaptureFileError(input.name, blockFileOff, `file ends inside a block: ${len - remaining} of ${len} bytes`);
+    }
+    chunkStart = 0;
+    chunkEnd = n;
+  }
+  const trailer = le ? u32le(tail, 0) : u32be(tail, 0);
+  if (trailer !== len) {
+    throw new CaptureFileError(input.name, blockFileOff, `block total length ${len} does not match its trailer ${trailer}`);
+  }
+}
