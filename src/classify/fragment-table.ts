@@ -99,7 +99,7 @@ export class FragmentTable {
     const addrOff = p.l3Off + (p.ipVersion === 4 ? IPV4_SRC : IPV6_SRC);
     const addrLen = 2 * (p.ipVersion === 4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN);
     // FNV-1a over the addresses, then the identification and protocol mixed in.
-    let h = 0x811c9dc5 ^ p.proto;
+    let h = 0x811c9dc5 ^ p.fragProto;
     for (let i = 0; i < addrLen; i++) h = Math.imul(h ^ buf[addrOff + i], 0x01000193);
     h = Math.imul(h ^ p.fragId, 0x01000193);
     h ^= h >>> 15;
@@ -107,7 +107,7 @@ export class FragmentTable {
   }
 
   private matches(slot: number, buf: Uint8Array, p: ParsedFrame): boolean {
-    if (this.version[slot] !== p.ipVersion || this.proto[slot] !== p.proto || this.ident[slot] !== p.fragId) {
+    if (this.version[slot] !== p.ipVersion || this.proto[slot] !== p.fragProto || this.ident[slot] !== p.fragId) {
       return false;
     }
     const addrOff = p.l3Off + (p.ipVersion === 4 ? IPV4_SRC : IPV6_SRC);
@@ -124,7 +124,7 @@ export class FragmentTable {
     for (let i = 0; i < addrLen; i++) this.addrs[keyOff + i] = buf[addrOff + i];
     this.used[slot] = 1;
     this.version[slot] = p.ipVersion;
-    this.proto[slot] = p.proto;
+    this.proto[slot] = p.fragProto;
     this.ident[slot] = p.fragId;
     this.insertedAt[slot] = nowSec;
     this.rules[slot] = rule;

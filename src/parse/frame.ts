@@ -49,7 +49,7 @@ import {
   LINKTYPE_RAW,
 } from './linktype.js';
 import { LOOPBACK_HEADER_LEN, loopFamily, loopbackIpVersion, nullFamily } from './loopback.js';
-import { FRAG_FIRST, FRAG_NONE, FRAG_NONFIRST, type ParsedFrame } from './parsed-frame.js';
+import { FRAG_FIRST, FRAG_NONFIRST, type ParsedFrame } from './parsed-frame.js';
 import { SLL2_HEADER_LEN, SLL2_PROTOCOL, SLL_HEADER_LEN, SLL_PROTOCOL } from './sll.js';
 import {
   ST_BAD_IHL,
@@ -216,6 +216,7 @@ function parseIpv4(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   const moreFragments = (flagsFragment & 0x2000) !== 0;
   if (fragmentUnits !== 0 || moreFragments) {
     p.fragId = readU16(buf, ipOff + IPV4_IDENT);
+    p.fragProto = proto;
     if (fragmentUnits !== 0) {
       p.fragment = FRAG_NONFIRST;
       return ST_OK;
@@ -252,6 +253,7 @@ function parseIpv6(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
       pos = fragEnd;
       if (units !== 0 || more) {
         p.fragId = ipv6FragmentIdent(buf, pos - IPV6_FRAG_HEADER_LEN);
+        p.fragProto = next;
         if (units !== 0) {
           p.fragment = FRAG_NONFIRST;
           p.proto = next;

@@ -45,6 +45,11 @@ export class ParsedFrame {
   fragment = 0;
   /** IPv4 identification (16 bits) or IPv6 fragment identification (32 bits). */
   fragId = 0;
+  /**
+   * The protocol that keys a fragmented datagram: IPv4's protocol field, or the
+   * next header of IPv6's fragment header (the one value every fragment carries).
+   */
+  fragProto = -1;
 
   /** -1 when the frame has no ports (not TCP/UDP, non-first fragment, cut short). */
   srcPort = -1;
@@ -61,6 +66,7 @@ export class ParsedFrame {
     this.l4Off = -1;
     this.fragment = 0;
     this.fragId = 0;
+    this.fragProto = -1;
     this.srcPort = -1;
     this.dstPort = -1;
   }

@@ -30,8 +30,9 @@
  *    usual layout (fragment header directly followed by TCP/UDP) it is the
  *    upper-layer protocol. If a chain holds several fragment headers, the last
  *    one read wins (a non-first one stops the walk immediately).
- *  - The fragment table stores only first fragments that were classified with
- *    ports (status 'ok'); a repeated first fragment overwrites the entry.
+ *  - The fragment table stores every first fragment that parsed (status 'ok'),
+ *    with its ports' class or the default; a repeated first fragment
+ *    overwrites the entry.
  *  - A rule's className must name a class in policy.classes (constructor throws
  *    otherwise), except the literal 'default' which then means policy.default.
  *
@@ -493,14 +494,14 @@ export class ReferenceMarker {
     if (p.fragment === 'nonfirst') {
       return p.fragKey !== null ? (this.fragments.get(p.fragKey) ?? null) : null;
     }
-    if (p.srcPort !== null && p.dstPort !== null) {
-      const decision = this.matchRules(p.protocol!, p.srcPort, p.dstPort);
-      if (p.fragment === 'first' && p.fragKey !== null) {
-        this.fragments.set(p.fragKey, decision);
-      }
-      return decision;
-    }
-    return { rule: null, className: 'default' };
+    // Every first fragment is remembered, with ports or not (an ICMP first
+    // fragment's class is the default, and its later fragments take it too).
+    const decision: Decision =
+      p.srcPort !== null && p.dstPort !== null
+        ? this.matchRules(p.protocol!, p.srcPort, p.dstPort)
+        : { rule: null, className: 'default' };
+    if (p.fragment === 'first' && p.fragKey !== null) this.fragments.set(p.fragKey, decision);
+    return decision;
   }
 
   private matchRules(protocol: number, srcPort: number, dstPort: number): Decision {

@@ -86,28 +86,32 @@ const V4_ADDRS = [
   [10, 0, 0, 2],
   [192, 168, 1, 20],
 ];
-const arbV4Addr = (): fc.Arbitrary<Uint8Array> =>
+/** Addresses: mostly a canonical pair (src = pool[0], dst = pool[1]) so that fragment keys collide. */
+const arbAddr = (pool: number[][], canonical: number, size: number): fc.Arbitrary<Uint8Array> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...V4_ADDRS).map((a) => Uint8Array.from(a)) },
-    { weight: 1, arbitrary: arbBytes(4, 4) },
+    { weight: 16, arbitrary: fc.constant(pool[canonical]).map((a) => Uint8Array.from(a)) },
+    { weight: 2, arbitrary: fc.constantFrom(...pool).map((a) => Uint8Array.from(a)) },
+    { weight: 1, arbitrary: arbBytes(size, size) },
   );
+const arbV4Addr = (canonical: number): fc.Arbitrary<Uint8Array> => arbAddr(V4_ADDRS, canonical, 4);
 
 const V6_ADDRS = [
   [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
   [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
   [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55],
 ];
-const arbV6Addr = (): fc.Arbitrary<Uint8Array> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...V6_ADDRS).map((a) => Uint8Array.from(a)) },
-    { weight: 1, arbitrary: arbBytes(16, 16) },
-  );
+const arbV6Addr = (canonical: number): fc.Arbitrary<Uint8Array> => arbAddr(V6_ADDRS, canonical, 16);
 
 const arbFragId16 = (): fc.Arbitrary<number> =>
-  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(1, 2, 0x1234) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) });
+  fc.oneof(
+    { weight: 12, arbitrary: fc.constant(1) },
+    { weight: 2, arbitrary: fc.constantFrom(2, 0x1234) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) },
+  );
 const arbFragId32 = (): fc.Arbitrary<number> =>
   fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(1, 2, 0x12345678) },
+    { weight: 12, arbitrary: fc.constant(1) },
+    { weight: 2, arbitrary: fc.constantFrom(2, 0x12345678) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
   );
 
@@ -143,7 +147,8 @@ const arbL4 = (): fc.Arbitrary<L4Spec> =>
   );
 
 function l4Proto(l4: L4Spec): number {
-  return l4.kind === 'udp' ? 17 : l4.kind === 'tcp' ? 6 : l4.proto;
+  if (l4.kind === 'other') return l4.proto;
+  return l4.kind === 'udp' ? 17 : 6;
 }
 
 function l4Bytes(l4: L4Spec): number[] {
@@ -177,6 +182,8 @@ type V4Spec = {
   invalidDelta: number;
   l4: L4Spec;
   fragBody: Uint8Array;
+  /** When fragmented, usually force UDP so that fragment keys of a sequence collide. */
+  fragUdp: boolean;
 };
 
 const arbV4 = (): fc.Arbitrary<V4Spec> =>
@@ -187,15 +194,15 @@ const arbV4 = (): fc.Arbitrary<V4Spec> =>
     id: arbFragId16(),
     df: fc.boolean(),
     fragment: fc.oneof(
-      { weight: 6, arbitrary: fc.constant('none' as const) },
-      { weight: 2, arbitrary: fc.constant('first' as const) },
-      { weight: 2, arbitrary: fc.constant('nonfirst' as const) },
+      { weight: 5, arbitrary: fc.constant('none' as const) },
+      { weight: 3, arbitrary: fc.constant('first' as const) },
+      { weight: 3, arbitrary: fc.constant('nonfirst' as const) },
     ),
     fragOffset: fc.integer({ min: 1, max: 0x1fff }),
     moreAfter: fc.boolean(),
     ttl: fc.integer({ min: 0, max: 255 }),
-    src: arbV4Addr(),
-    dst: arbV4Addr(),
+    src: arbV4Addr(0),
+    dst: arbV4Addr(1),
     options: fc.oneof(
       { weight: 4, arbitrary: fc.constant(new Uint8Array(0)) },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }).chain((n) => arbBytes(n * 4, n * 4)) },
@@ -209,12 +216,22 @@ const arbV4 = (): fc.Arbitrary<V4Spec> =>
     invalidDelta: fc.integer({ min: 1, max: 0xfffe }),
     l4: arbL4(),
     fragBody: arbBytes(0, 40),
+    fragUdp: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   });
 
 type ExtSpec =
   | { t: 'generic'; code: number; lenByte: number; fill: Uint8Array }
   | { t: 'ah'; lenByte: number; fill: Uint8Array }
   | { t: 'frag'; offset: number; more: boolean; id: number; reserved: number };
+
+const arbFragExt = (): fc.Arbitrary<ExtSpec> =>
+  fc.record({
+    t: fc.constant('frag' as const),
+    offset: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 0x1fff }) }),
+    more: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    id: arbFragId32(),
+    reserved: fc.integer({ min: 0, max: 3 }),
+  });
 
 const arbExt = (): fc.Arbitrary<ExtSpec> =>
   fc.oneof(
@@ -235,16 +252,7 @@ const arbExt = (): fc.Arbitrary<ExtSpec> =>
         fill: arbBytes(30, 30),
       }),
     },
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        t: fc.constant('frag' as const),
-        offset: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 0x1fff }) }),
-        more: fc.boolean(),
-        id: arbFragId32(),
-        reserved: fc.integer({ min: 0, max: 3 }),
-      }),
-    },
+    { weight: 3, arbitrary: arbFragExt() },
   );
 
 type V6Spec = {
@@ -258,6 +266,8 @@ type V6Spec = {
   exts: ExtSpec[];
   l4: L4Spec;
   fragBody: Uint8Array;
+  /** When fragmented, usually force UDP so that fragment keys of a sequence collide. */
+  fragUdp: boolean;
 };
 
 const arbV6 = (): fc.Arbitrary<V6Spec> =>
@@ -267,14 +277,20 @@ const arbV6 = (): fc.Arbitrary<V6Spec> =>
     ecn: fc.integer({ min: 0, max: 3 }),
     flow: fc.integer({ min: 0, max: 0xfffff }),
     hopLimit: fc.integer({ min: 0, max: 255 }),
-    src: arbV6Addr(),
-    dst: arbV6Addr(),
+    src: arbV6Addr(0),
+    dst: arbV6Addr(1),
     exts: fc.oneof(
-      { weight: 10, arbitrary: fc.array(arbExt(), { maxLength: 3 }) },
+      { weight: 4, arbitrary: fc.array(arbExt(), { maxLength: 3 }) },
+      // the common fragmented layout: [generic...] fragment -> upper layer
+      {
+        weight: 4,
+        arbitrary: fc.tuple(fc.array(arbExt().filter((e) => e.t !== 'frag'), { maxLength: 1 }), arbFragExt()).map(([pre, frag]) => [...pre, frag]),
+      },
       { weight: 1, arbitrary: fc.array(arbExt(), { minLength: 7, maxLength: 10 }) },
     ),
     l4: arbL4(),
     fragBody: arbBytes(0, 40),
+    fragUdp: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   });
 
 type IpSpec = V4Spec | V6Spec;
@@ -284,9 +300,16 @@ type Field = { off: number; kind: 'u8' | 'u16' | 'lowNibble' | 'highNibble' };
 
 type Built = { frame: ArbFrame; fields: Field[] };
 
-function ipv4Bytes(s: V4Spec, base: number, fields: Field[]): number[] {
-  const afterHeader =
-    s.fragment === 'nonfirst' ? Array.from(s.fragBody) : l4Bytes(s.l4);
+/** Fragmented datagrams are mostly UDP (fragmented SIP/RTP), so first/non-first keys often match. */
+function effectiveL4(l4: L4Spec, fragmented: boolean, fragUdp: boolean): L4Spec {
+  if (!fragmented || !fragUdp || l4.kind === 'udp') return l4;
+  if (l4.kind === 'tcp') return { ...l4, kind: 'udp' };
+  return { kind: 'udp', src: 5060, dst: 5060, payload: l4.payload, seq: 0, flags: 0 };
+}
+
+function ipv4Bytes(spec: V4Spec, base: number, fields: Field[]): number[] {
+  const s: V4Spec = { ...spec, l4: effectiveL4(spec.l4, spec.fragment !== 'none', spec.fragUdp) };
+  const afterHeader = s.fragment === 'nonfirst' ? Array.from(s.fragBody) : l4Bytes(s.l4);
   const headerLen = 20 + s.options.length;
   const totalLength = headerLen + afterHeader.length;
   const df = s.df ? 0x4000 : 0;
@@ -314,12 +337,10 @@ function ipv4Bytes(s: V4Spec, base: number, fields: Field[]): number[] {
     b.set16(4, ~t & 0xffff);
     b.set16(10, s.checksum === 'negzero-ffff' ? 0xffff : 0x0000);
   } else {
+    // invalidDelta is 1..0xFFFE, so valid + delta can never be the other zero
+    // representation of a valid checksum: 'invalid' frames are always invalid.
     const valid = ~onesSumWords(p, 0, headerLen) & 0xffff;
     b.set16(10, s.checksum === 'valid' ? valid : (valid + s.invalidDelta) & 0xffff);
-    if (s.checksum === 'invalid' && onesSumWords(p, 0, headerLen) === 0xffff) {
-      // valid + delta happened to hit the other zero representation: nudge it.
-      b.set16(10, (((p[10] << 8) | p[11]) + 1) & 0xffff);
-    }
   }
   fields.push({ off: base, kind: 'lowNibble' }, { off: base, kind: 'highNibble' }, { off: base + 2, kind: 'u16' });
   fields.push({ off: base + 6, kind: 'u16' }, { off: base + 9, kind: 'u8' });
@@ -332,7 +353,8 @@ function extCode(e: ExtSpec): number {
   return e.t === 'generic' ? e.code : e.t === 'ah' ? 51 : 44;
 }
 
-function ipv6Bytes(s: V6Spec, base: number, fields: Field[]): number[] {
+function ipv6Bytes(spec: V6Spec, base: number, fields: Field[]): number[] {
+  const s: V6Spec = { ...spec, l4: effectiveL4(spec.l4, spec.exts.some((e) => e.t === 'frag'), spec.fragUdp) };
   const body = new Bytes();
   const upper = l4Proto(s.l4);
   fields.push({ off: base, kind: 'highNibble' }, { off: base + 4, kind: 'u16' }, { off: base + 6, kind: 'u8' });
@@ -390,7 +412,7 @@ const arbTag = (): fc.Arbitrary<TagSpec> =>
 
 const arbTags = (): fc.Arbitrary<TagSpec[]> =>
   fc.oneof(
-    { weight: 3, arbitrary: fc.constant([]) },
+    { weight: 3, arbitrary: fc.constant<TagSpec[]>([]) },
     { weight: 3, arbitrary: fc.array(arbTag(), { minLength: 1, maxLength: 1 }) },
     { weight: 2, arbitrary: fc.array(arbTag(), { minLength: 2, maxLength: 3 }) },
     { weight: 1, arbitrary: fc.array(arbTag(), { minLength: 7, maxLength: 10 }) },
