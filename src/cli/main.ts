@@ -6,6 +6,7 @@
  */
 import { PolicyError } from '../classify/policy-load.js';
 import { CaptureFileError } from '../io/errors.js';
+import { runAudit } from './audit.js';
 import { runMark } from './mark.js';
 import { runPolicy } from './policy-cmd.js';
 import { UsageError } from './usage-error.js';
@@ -13,6 +14,7 @@ import { UsageError } from './usage-error.js';
 const USAGE = `usage: qosmark COMMAND [options]
 commands:
   mark INPUT -o OUTPUT     re-mark DSCP and CoS in a capture file by policy
+  audit INPUT              report what is mismarked, by how much, and the likely cause
   policy show|check        print the policy in effect, or validate policy files
 run "qosmark COMMAND --help" for a command's options`;
 
@@ -21,6 +23,7 @@ export const EXIT_USAGE_OR_FILE = 2;
 
 const COMMANDS: Record<string, (argv: string[]) => number> = {
   mark: runMark,
+  audit: runAudit,
   policy: runPolicy,
 };
 

@@ -100,7 +100,7 @@ export function streamPcap(
   progress: StreamProgress | null,
 ): number {
   if (have < PCAP_FILE_HEADER_LEN) {
-    throw new CaptureFileError(input.name, have, `file ends inside the pcap file header (${have} of 24 bytes)`);
+    throw new CaptureFileError(input.name, 0, `file ends inside the pcap file header (${have} of 24 bytes)`);
   }
   const header = parsePcapHeader(buf, input.name);
   const le = header.littleEndian;

@@ -1,0 +1,179 @@
+/**
+ * The audit's per-packet observer: judges each packet's marking against the
+ * policy and accumulates the counts the report is made of. It runs on the
+ * shared pipeline with marking off, so what it sees is the file as captured.
+ */
+import { KEEP } from '../classify/policy.js';
+import type { FrameObserver, Pipeline } from '../engine/pipeline.js';
+import { COS_TAG_ALL, COS_TAG_INNER } from '../mark/cos.js';
+import { ipv4Dscp, ipv4Ecn } from '../parse/ipv4.js';
+import { ipv6Dscp, ipv6Ecn } from '../parse/ipv6.js';
+import type { ParsedFrame } from '../parse/parsed-frame.js';
+import { isMalformed } from '../parse/status.js';
+import { vlanPcp } from '../parse/vlan.js';
+import { ConversationTable } from './conversations.js';
+import { V_COUNT, V_DSCP_MISMATCH, V_BOTH_MISMATCH, V_OK, isMismarked, judge } from './verdict.js';
+
+/** Index of "untagged" in CoS histograms (after PCP 0..7). */
+export const COS_UNTAGGED_INDEX = 8;
+/** Catch-all application for packets no rule named. */
+export const OTHER_APP = 'other';
+
+/** Per-packet facts, refreshed for every packet (read by the JSON Lines writer). */
+export class PacketFacts {
+  frame = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  foundDscp = -1;
+  foundEcn = -1;
+  foundCos = -1;
+  expectedDscp = KEEP;
+  expectedCos = KEEP;
+  verdict = V_OK;
+}
+
+export interface PacketSink {
+  write(pipeline: Pipeline, buf: Uint8Array, facts: PacketFacts): void;
+}
+
+export class Auditor implements FrameObserver {
+  readonly facts = new PacketFacts();
+  readonly verdicts = new Float64Array(V_COUNT);
+  /** [class][verdict] packet counts; the last class row is "no class". */
+  readonly classVerdicts: Float64Array;
+  readonly classBytes: Float64Array;
+  /** [class][dscp 0..63] found. */
+  readonly classDscpFound: Float64Array;
+  /** [class][cos 0..7, untagged] found. */
+  readonly classCosFound: Float64Array;
+  /** [rule or OTHER][verdict]. */
+  readonly appVerdicts: Float64Array;
+  readonly appBytes: Float64Array;
+  readonly dscpFound = new Float64Array(64);
+  readonly cosFound = new Float64Array(9);
+  readonly conversations = new ConversationTable();
+  /** Diagnosis evidence counts. */
+  cosMapRewrite = 0;
+  untrustedBoundary = 0;
+  layer2Only = 0;
+  /** Whole seconds of capture time → [packets, mismarked]. */
+  readonly perSecond = new Map<number, number[]>();
+  packetSink: PacketSink | null = null;
+
+  private readonly classCount: number;
+  private readonly ruleCount: number;
+
+  constructor(
+    classCount: number,
+    ruleCount: number,
+    private readonly cosTagMode: number,
+  ) {
+    this.classCount = classCount;
+    this.ruleCount = ruleCount;
+    this.classVerdicts = new Float64Array((classCount + 1) * V_COUNT);
+    this.classBytes = new Float64Array(classCount + 1);
+    this.classDscpFound = new Float64Array((classCount + 1) * 64);
+    this.classCosFound = new Float64Array((classCount + 1) * 9);
+    this.appVerdicts = new Float64Array((ruleCount + 1) * V_COUNT);
+    this.appBytes = new Float64Array(ruleCount + 1);
+  }
+
+  observe(pipeline: Pipeline, buf: Uint8Array, tsSec: number, tsNsec: number): void {
+    const p = pipeline.parsed;
+    const f = this.facts;
+    const cls = pipeline.classifier.cls;
+    const rule = pipeline.classifier.rule;
+    const policy = pipeline.policy;
+    f.frame++;
+    f.tsSec = tsSec;
+    f.tsNsec = tsNsec;
+    readFound(buf, p, f, this.cosTagMode, cls >= 0 ? policy.classCos[cls] : KEEP);
+    f.expectedDscp = cls >= 0 ? policy.classDscp[cls] : KEEP;
+    f.expectedCos = cls >= 0 ? policy.classCos[cls] : KEEP;
+    const verdict = judge(isMalformed(p.status), cls >= 0, rule >= 0, f.expectedDscp, f.expectedCos, f.foundDscp, f.foundCos);
+    f.verdict = verdict;
+    const bytes = p.capEnd - p.frameOff;
+
+    this.verdicts[verdict]++;
+    const classRow = cls >= 0 ? cls : this.classCount;
+    this.classVerdicts[classRow * V_COUNT + verdict]++;
+    this.classBytes[classRow] += bytes;
+    const appRow = rule >= 0 ? rule : this.ruleCount;
+    this.appVerdicts[appRow * V_COUNT + verdict]++;
+    this.appBytes[appRow] += bytes;
+    if (f.foundDscp >= 0) {
+      this.dscpFound[f.foundDscp]++;
+      this.classDscpFound[classRow * 64 + f.foundDscp]++;
+    }
+    if (p.ipVersion !== 0) {
+      const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
+      this.cosFound[cosIndex]++;
+      this.classCosFound[classRow * 9 + cosIndex]++;
+    }
+    const mismarked = isMismarked(verdict);
+    if (mismarked || verdict === V_OK) this.gatherEvidence(f);
+    if (cls >= 0 && p.ipVersion !== 0) {
+      const conv = this.conversations.track(buf, p, cls, rule);
+      if (conv !== null) {
+        const dir = this.conversations.direction;
+        if (conv.packets[0] + conv.packets[1] === 0) conv.firstSec = tsSec;
+        conv.lastSec = tsSec;
+        conv.packets[dir]++;
+        if (mismarked) conv.mismarked[dir]++;
+        conv.dscp[dir][f.foundDscp]++;
+      }
+    }
+    const second = Math.floor(tsSec);
+    let slot = this.perSecond.get(second);
+    if (slot === undefined) {
+      slot = [0, 0];
+      this.perSecond.set(second, slot);
+    }
+    slot[0]++;
+    if (mismarked) slot[1]++;
+    if (this.packetSink !== null) this.packetSink.write(pipeline, buf, f);
+  }
+
+  /** Counts the patterns that point at a cause (see diagnose.ts). */
+  private gatherEvidence(f: PacketFacts): void {
+    const exp = f.expectedDscp;
+    if (exp < 0) return;
+    const dscpWrong = f.verdict === V_DSCP_MISMATCH || f.verdict === V_BOTH_MISMATCH;
+    // A switch's default CoS-to-DSCP map sets DSCP = 8 x CoS: voice (CoS 5) arrives as 40.
+    if (dscpWrong && f.expectedCos > 0 && f.foundDscp === f.expectedCos * 8) this.cosMapRewrite++;
+    else if (dscpWrong && f.foundDscp === 0 && f.foundCos <= 0 && exp !== 0) this.untrustedBoundary++;
+    if (!dscpWrong && f.expectedCos > 0 && f.foundCos === 0) this.layer2Only++;
+  }
+}
+
+function readFound(buf: Uint8Array, p: ParsedFrame, f: PacketFacts, mode: number, wantCos: number): void {
+  if (p.ipVersion === 4) {
+    f.foundDscp = ipv4Dscp(buf, p.l3Off);
+    f.foundEcn = ipv4Ecn(buf, p.l3Off);
+  } else if (p.ipVersion === 6) {
+    f.foundDscp = ipv6Dscp(buf, p.l3Off);
+    f.foundEcn = ipv6Ecn(buf, p.l3Off);
+  } else {
+    f.foundDscp = -1;
+    f.foundEcn = -1;
+  }
+  if (p.tagCount === 0) {
+    f.foundCos = -1;
+    return;
+  }
+  if (mode === COS_TAG_INNER) {
+    f.foundCos = vlanPcp(buf, p.tagTciOff[p.tagCount - 1]);
+    return;
+  }
+  f.foundCos = vlanPcp(buf, p.tagTciOff[0]);
+  if (mode === COS_TAG_ALL && wantCos >= 0) {
+    // Every tag should carry the CoS: report the first that does not.
+    for (let i = 0; i < p.tagCount; i++) {
+      const pcp = vlanPcp(buf, p.tagTciOff[i]);
+      if (pcp !== wantCos) {
+        f.foundCos = pcp;
+        return;
+      }
+    }
+  }
+}

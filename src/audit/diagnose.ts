@@ -1,0 +1,81 @@
+/**
+ * Plain-word diagnoses drawn from the audit's evidence counts: which known
+ * cause the mismarkings point at, with the count behind each.
+ */
+import type { Pipeline } from '../engine/pipeline.js';
+import type { Auditor } from './auditor.js';
+
+export interface Diagnosis {
+  id: 'cos-to-dscp-map' | 'untrusted-boundary' | 'layer2-only' | 'direction-mismatch';
+  packets: number;
+  message: string;
+  fix?: string;
+}
+
+/** The map that makes CoS 5 → DSCP 46 (EF) instead of the default 40 (Cisco "mls qos map cos-dscp"). */
+export const COS_DSCP_MAP_FIX = 'mls qos map cos-dscp 0 8 16 24 32 46 48 56';
+
+export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
+  const out: Diagnosis[] = [];
+  if (auditor.cosMapRewrite > 0) {
+    out.push({
+      id: 'cos-to-dscp-map',
+      packets: auditor.cosMapRewrite,
+      message:
+        `${auditor.cosMapRewrite} packets carry DSCP = 8 x their class's CoS (voice as CS5 40 instead of EF 46): ` +
+        "consistent with a switch's default CoS-to-DSCP map rewriting DSCP from CoS on a port that trusts CoS",
+      fix: COS_DSCP_MAP_FIX,
+    });
+  }
+  if (auditor.untrustedBoundary > 0) {
+    out.push({
+      id: 'untrusted-boundary',
+      packets: auditor.untrustedBoundary,
+      message:
+        `${auditor.untrustedBoundary} packets that should be marked arrive with DSCP 0 and CoS 0 (or untagged): ` +
+        "markings removed at an untrusted boundary (an IP phone's PC port, or an untrusted switch port)",
+      fix: 'trust or re-mark at the access port (qosmark export), or run the softphone traffic through qosmark',
+    });
+  }
+  if (auditor.layer2Only > 0) {
+    out.push({
+      id: 'layer2-only',
+      packets: auditor.layer2Only,
+      message:
+        `${auditor.layer2Only} tagged packets have the right DSCP but CoS 0: CoS re-marked at layer 2 only ` +
+        '(for example by a phone PC port that re-marks CoS to 0)',
+    });
+  }
+  let directional = 0;
+  let conversations = 0;
+  for (const c of auditor.conversations.all) {
+    if (c.packets[0] === 0 || c.packets[1] === 0) continue;
+    if (pipeline.policy.classDscp[c.classIndex] < 0) continue;
+    if (dominant(c.dscp[0]) !== dominant(c.dscp[1])) {
+      conversations++;
+      directional += Math.min(c.packets[0], c.packets[1]);
+    }
+  }
+  if (conversations > 0) {
+    out.push({
+      id: 'direction-mismatch',
+      packets: directional,
+      message:
+        `${conversations} conversations are marked differently in their two directions: ` +
+        'the markings are changed on one direction of the path only (compare the trust settings on each side)',
+    });
+  }
+  return out;
+}
+
+function dominant(counts: Float64Array): number {
+  let best = -1;
+  let bestCount = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] > bestCount) {
+      best = i;
+      bestCount = counts[i];
+    }
+  }
+  return best;
+}

@@ -1,0 +1,64 @@
+/** The audit summary for people (stdout without --json). */
+import { dscpLabel } from '../classify/dscp.js';
+import type { AuditReport } from './report.js';
+
+const n = (v: number): string => v.toLocaleString('en-US');
+const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+
+function topValues(hist: Record<string, number>, label: (k: string) => string, limit = 4): string {
+  const entries = Object.entries(hist).sort((a, b) => b[1] - a[1]);
+  const shown = entries.slice(0, limit).map(([k, v]) => `${label(k)} x${n(v)}`);
+  if (entries.length > limit) shown.push(`+${entries.length - limit} more`);
+  return shown.join(', ') || '-';
+}
+
+const dscpKey = (k: string): string => dscpLabel(Number(k));
+const cosKey = (k: string): string => (k === 'untagged' ? 'untagged' : `CoS ${k}`);
+
+export function renderAuditText(r: AuditReport, title: string): string[] {
+  const lines: string[] = [];
+  lines.push(`qosmark audit: ${title}`);
+  lines.push(
+    `${n(r.packets)} packets, ${(r.bytes / 1e6).toFixed(1)} MB: ${n(r.mismarked)} mismarked (${pct(r.mismarked, r.packets)}), ` +
+      `${n(r.verdicts['no-tag'])} untagged where CoS was expected, ${n(r.verdicts.unclassified)} unclassified, ` +
+      `${n(r.verdicts.malformed)} malformed`,
+  );
+  lines.push('', 'by class:');
+  lines.push(`  ${'class'.padEnd(12)}${'packets'.padStart(11)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}  expected      found`);
+  for (const [name, c] of Object.entries(r.byClass)) {
+    const expected = `${c.expectedDscp === null ? 'keep' : dscpLabel(c.expectedDscp)}/${c.expectedCos === null ? 'keep' : `CoS ${c.expectedCos}`}`;
+    lines.push(
+      `  ${name.padEnd(12)}${n(c.packets).padStart(11)}${n(c.ok).padStart(11)}${n(c.mismarked).padStart(11)}  ${expected.padEnd(13)} ` +
+        `${topValues(c.dscpFound, dscpKey)}; ${topValues(c.cosFound, cosKey)}`,
+    );
+  }
+  lines.push('', 'by application (rule):');
+  lines.push(`  ${'app'.padEnd(12)}${'class'.padEnd(12)}${'packets'.padStart(11)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}`);
+  for (const [name, a] of Object.entries(r.byApp)) {
+    lines.push(
+      `  ${name.padEnd(12)}${(a.class ?? '-').padEnd(12)}${n(a.packets).padStart(11)}${n(a.ok).padStart(11)}${n(a.mismarked).padStart(11)}`,
+    );
+  }
+  lines.push('', `DSCP found: ${topValues(r.dscpFound, dscpKey, 8)}`);
+  lines.push(`CoS found:  ${topValues(r.cosFound, cosKey, 9)}`);
+  if (r.conversations.length > 0) {
+    lines.push('', `top conversations with wrong markings (of ${n(r.conversationCount)}):`);
+    for (const c of r.conversations) {
+      const a2b = topValues(c.dscpAtoB, dscpKey, 2);
+      const b2a = topValues(c.dscpBtoA, dscpKey, 2);
+      lines.push(
+        `  ${c.proto} ${c.a}:${c.aPort} <-> ${c.b}:${c.bPort}  ${c.rule ?? c.class}: ${n(c.mismarked)} of ${n(c.packets)} mismarked ` +
+          `(-> ${a2b}; <- ${b2a})`,
+      );
+    }
+  }
+  if (Object.keys(r.malformed).length > 0) {
+    lines.push('', `malformed: ${Object.entries(r.malformed).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  }
+  lines.push('', r.diagnoses.length > 0 ? 'diagnosis:' : 'diagnosis: no known pattern in the mismarkings');
+  for (const d of r.diagnoses) {
+    lines.push(`  - ${d.message}`);
+    if (d.fix) lines.push(`    fix: ${d.fix}`);
+  }
+  return lines;
+}
