@@ -46,7 +46,7 @@ function classBars(r: AuditReport): string {
   parts.push(
     `<text x="${labelW}" y="${height - 6}" font-size="12">green: found = expected DSCP; other colours: found values that differ; grey: class expects no DSCP</text>`,
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="expected vs found DSCP per class" width="${width}" height="${height}">${parts.join('')}</svg>`;
+  return `<svg role="img" aria-label="expected vs found DSCP per class" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
 function timelineChart(r: AuditReport): string {
@@ -66,7 +66,7 @@ function timelineChart(r: AuditReport): string {
   const start = r.timeline.start ?? 0;
   const span = buckets.length > 0 ? buckets[buckets.length - 1].t - start + r.timeline.bucketSeconds : 0;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="mismarked packets over time" width="${width}" height="${height}">` +
+    `<svg role="img" aria-label="mismarked packets over time" width="${width}" height="${height}">` +
     `<line x1="${left}" y1="${10 + plotH}" x2="${width - 10}" y2="${10 + plotH}" stroke="#333"/>` +
     `<line x1="${left}" y1="10" x2="${left}" y2="${10 + plotH}" stroke="#333"/>` +
     `<text x="4" y="18" font-size="11">${n(maxPackets)}</text><text x="4" y="${10 + plotH}" font-size="11">0</text>` +

@@ -50,9 +50,9 @@ export class Rng {
     return lo + Math.floor(this.float() * (hi - lo + 1));
   }
 
-  /** Uniform even integer in [lo, hi]. */
+  /** Uniform even integer in [lo, hi]; `lo` must be even. */
   even(lo: number, hi: number): number {
-    return (lo + 1 + 2 * Math.floor(this.float() * ((hi - lo) / 2 + 1))) & ~1;
+    return lo + 2 * this.int(0, (hi - lo) >> 1);
   }
 
   chance(p: number): boolean {

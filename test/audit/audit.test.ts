@@ -1,0 +1,182 @@
+/**
+ * `qosmark audit` end to end through the CLI (built dist/), on captures built
+ * here with known markings: verdicts, totals, diagnoses, the JSON Lines and
+ * HTML outputs, and exit statuses.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { judge, V_BOTH_MISMATCH, V_COS_MISMATCH, V_DSCP_MISMATCH, V_MALFORMED, V_NO_TAG, V_OK, V_UNCLASSIFIED } from '../../src/audit/verdict.js';
+import { ethIpv4, pcapFile } from '../support/packet-builder.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qosmark-audit-'));
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function write(name: string, frames: Uint8Array[]): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, pcapFile(frames));
+  return file;
+}
+
+function qosmark(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const A: [number, number, number, number] = [198, 18, 0, 10];
+const B: [number, number, number, number] = [198, 18, 0, 20];
+
+describe('judge()', () => {
+  it.each([
+    // malformed, classified, rule, expDscp, expCos, foundDscp, foundCos, verdict
+    [true, false, false, -1, -1, -1, -1, V_MALFORMED],
+    [false, false, false, -1, -1, -1, -1, V_UNCLASSIFIED],
+    [false, true, false, -1, -1, 10, -1, V_UNCLASSIFIED], // default class, keep
+    [false, true, true, -1, -1, 10, 0, V_OK], // data class, keep
+    [false, true, true, 46, 5, 46, 5, V_OK],
+    [false, true, true, 46, 5, 40, 5, V_DSCP_MISMATCH],
+    [false, true, true, 46, 5, 46, 0, V_COS_MISMATCH],
+    [false, true, true, 46, 5, 0, 0, V_BOTH_MISMATCH],
+    [false, true, true, 46, 5, 46, -1, V_NO_TAG],
+    [false, true, true, 46, 5, 0, -1, V_DSCP_MISMATCH],
+    [false, true, true, 46, -1, 46, 0, V_OK], // CoS keep: any PCP is fine
+  ])('malformed=%s classified=%s rule=%s exp %i/%i found %i/%i -> %i', (m, c, r, ed, ec, fd, fc, want) => {
+    expect(judge(m, c, r, ed, ec, fd, fc)).toBe(want);
+  });
+});
+
+describe('audit', () => {
+  it('counts verdicts, names the CoS-to-DSCP map, and exits 1 when something is mismarked', () => {
+    const frames = [
+      // voice re-marked to CS5 40 by a CoS-to-DSCP map, CoS 5 kept: dscp-mismatch (x3)
+      ...[0, 1, 2].map(() => ethIpv4({ src: A, dst: B, sport: 20000, dport: 20002, dscp: 40, pcp: 5 })),
+      // voice correct (x2)
+      ...[0, 1].map(() => ethIpv4({ src: B, dst: A, sport: 20002, dport: 20000, dscp: 46, pcp: 5 })),
+      // SIP with DSCP 0 and CoS 0: untrusted boundary, both-mismatch
+      ethIpv4({ src: A, dst: B, sport: 49152, dport: 5060, dscp: 0, pcp: 0 }),
+      // signalling right DSCP, CoS 0: layer-2-only re-mark, cos-mismatch
+      ethIpv4({ src: A, dst: B, sport: 49153, dport: 5061, dscp: 24, pcp: 0, proto: 'tcp' }),
+      // untagged voice, right DSCP: no-tag
+      ethIpv4({ src: A, dst: B, sport: 30000, dport: 30002, dscp: 46 }),
+      // https: data, ok; unrelated: unclassified
+      ethIpv4({ src: A, dst: B, sport: 49154, dport: 443, dscp: 10, proto: 'tcp' }),
+      ethIpv4({ src: A, dst: B, sport: 1234, dport: 4321, dscp: 0 }),
+      // malformed: IHL 4
+      (() => {
+        const f = ethIpv4({ sport: 20000, dport: 20002, dscp: 0 });
+        f[14] = 0x44;
+        return f;
+      })(),
+    ];
+    const file = write('mixed.pcap', frames);
+    const jsonl = path.join(tmp, 'mixed.jsonl');
+    const html = path.join(tmp, 'mixed.html');
+    const r = qosmark('audit', file, '--json', '--packets', jsonl, '--html', html);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout);
+    for (const key of ['packets', 'mismarked', 'byClass', 'byApp', 'dscpFound', 'cosFound', 'conversations', 'diagnoses']) {
+      expect(report).toHaveProperty(key);
+    }
+    expect(report.packets).toBe(11);
+    expect(report.verdicts).toEqual({
+      ok: 3,
+      'dscp-mismatch': 3,
+      'cos-mismatch': 1,
+      'both-mismatch': 1,
+      'no-tag': 1,
+      unclassified: 1,
+      malformed: 1,
+    });
+    expect(report.mismarked).toBe(5);
+    expect(report.byClass.voice).toMatchObject({ packets: 6, ok: 2, mismarked: 3, expectedDscp: 46, expectedCos: 5 });
+    expect(report.byClass.voice.dscpFound).toEqual({ '40': 3, '46': 3 });
+    expect(report.byApp.rtp).toMatchObject({ class: 'voice', packets: 6 });
+    expect(report.byApp.sip).toMatchObject({ class: 'signalling', packets: 2, mismarked: 2 });
+    // The malformed frame's IP header is still read for what it carries.
+    expect(report.dscpFound).toEqual({ '0': 3, '10': 1, '24': 1, '40': 3, '46': 3 });
+    expect(report.cosFound).toEqual({ '0': 2, '5': 5, untagged: 4 });
+    const ids = Object.fromEntries(report.diagnoses.map((d: { id: string; packets: number }) => [d.id, d.packets]));
+    expect(ids['cos-to-dscp-map']).toBe(3);
+    expect(ids['untrusted-boundary']).toBe(1);
+    expect(ids['layer2-only']).toBe(1);
+    // The voice conversation is EF one way and CS5 the other.
+    expect(ids['direction-mismatch']).toBe(2);
+    expect(report.conversations[0]).toMatchObject({ proto: 'udp', a: '198.18.0.10', aPort: 20000, b: '198.18.0.20', bPort: 20002, mismarked: 3, packets: 5 });
+
+    const lines = fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toMatchObject({
+      frame: 1,
+      linktype: 1,
+      pcp: 5,
+      ipVersion: 4,
+      dscp: 40,
+      ecn: 0,
+      proto: 17,
+      sport: 20000,
+      dport: 20002,
+      fragment: 'none',
+      rule: 'rtp',
+      class: 'voice',
+      expectedDscp: 46,
+      expectedCos: 5,
+      verdict: 'dscp-mismatch',
+    });
+    expect(lines[9]).toMatchObject({ rule: null, class: 'default', verdict: 'unclassified', expectedDscp: null });
+    expect(lines[10]).toMatchObject({ verdict: 'malformed', reason: 'bad-ihl', class: null });
+
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page).toContain('Packets: 11');
+    expect(page).toContain('Mismarked: 5');
+    expect(page).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('finds nothing mismarked in what `qosmark mark` wrote, and exits 0', () => {
+    const frames = [
+      ethIpv4({ sport: 20000, dport: 20002, dscp: 0, pcp: 0 }),
+      ethIpv4({ sport: 49152, dport: 5060, dscp: 40, pcp: 1 }),
+      ethIpv4({ sport: 49153, dport: 2748, dscp: 0, pcp: 0, proto: 'tcp' }),
+    ];
+    const file = write('before.pcap', frames);
+    const marked = path.join(tmp, 'after.pcap');
+    expect(qosmark('audit', file, '--json').status).toBe(1);
+    expect(qosmark('mark', file, '-o', marked, '-q').status).toBe(0);
+    const r = qosmark('audit', marked, '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ packets: 3, mismarked: 0 });
+  });
+
+  it('prints a readable summary with the diagnosis and the fix', () => {
+    const file = write('cosmap.pcap', [ethIpv4({ sport: 20000, dport: 20002, dscp: 40, pcp: 5 })]);
+    const r = qosmark('audit', file);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('CoS-to-DSCP map');
+    expect(r.stdout).toContain('mls qos map cos-dscp 0 8 16 24 32 46 48 56');
+    expect(r.stdout).toMatch(/voice\s+1\s+0\s+1/);
+  });
+
+  it('exits 2 with one line naming the file and byte offset on a damaged capture', () => {
+    const bytes = pcapFile([ethIpv4({ sport: 20000, dport: 20002, dscp: 46, pcp: 5 })]);
+    const file = path.join(tmp, 'cut.pcap');
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length - 3));
+    const r = qosmark('audit', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^qosmark: ${file}: byte 24: file ends inside record 1`));
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(qosmark('audit').status).toBe(2);
+    expect(qosmark('audit', 'x.pcap', '--bogus').status).toBe(2);
+  });
+});
