@@ -123,6 +123,12 @@ export class Auditor implements FrameObserver {
         conv.dscp[dir][f.foundDscp]++;
       }
     }
+    const stream = pipeline.classifier.mediaStream;
+    if (stream >= 0 && pipeline.sip !== null) {
+      const record = pipeline.sip.streams[stream];
+      record.packets++;
+      if (f.foundDscp >= 0) record.dscpFound[f.foundDscp]++;
+    }
     const second = Math.floor(tsSec);
     let slot = this.perSecond.get(second);
     if (slot === undefined) {

@@ -3,10 +3,14 @@
  * cause the mismarkings point at, with the count behind each.
  */
 import type { Pipeline } from '../engine/pipeline.js';
+import { DSCP_CS4, DSCP_EF } from '../classify/dscp.js';
 import type { Auditor } from './auditor.js';
 
+/** AF41 (RFC 2597): the other common video marking. */
+const DSCP_AF41 = 34;
+
 export interface Diagnosis {
-  id: 'cos-to-dscp-map' | 'untrusted-boundary' | 'layer2-only' | 'direction-mismatch';
+  id: 'cos-to-dscp-map' | 'untrusted-boundary' | 'layer2-only' | 'direction-mismatch' | 'video-in-priority-queue' | 'voice-as-video';
   packets: number;
   message: string;
   fix?: string;
@@ -64,6 +68,31 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
         `${conversations} conversations are marked differently in their two directions: ` +
         'the markings are changed on one direction of the path only (compare the trust settings on each side)',
     });
+  }
+  const sip = pipeline.sip;
+  if (sip !== null) {
+    let videoEf = 0;
+    let voiceAsVideo = 0;
+    for (const s of sip.streams) {
+      if (s.media === 'video') videoEf += s.dscpFound[DSCP_EF];
+      if (s.media === 'audio') voiceAsVideo += s.dscpFound[DSCP_CS4] + s.dscpFound[DSCP_AF41];
+    }
+    if (videoEf > 0) {
+      out.push({
+        id: 'video-in-priority-queue',
+        packets: videoEf,
+        message:
+          `${videoEf} packets of video streams (SDP m=video) carry EF 46: video in the priority queue meant for voice, ` +
+          'where its large bursts delay the voice; video belongs in CS4 32 / AF41 (re-mark by SDP, as qosmark mark does)',
+      });
+    }
+    if (voiceAsVideo > 0) {
+      out.push({
+        id: 'voice-as-video',
+        packets: voiceAsVideo,
+        message: `${voiceAsVideo} packets of audio streams (SDP m=audio) carry CS4 32 or AF41 34: voice marked as video`,
+      });
+    }
   }
   return out;
 }

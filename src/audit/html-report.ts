@@ -85,6 +85,29 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+function callsTable(r: AuditReport): string {
+  if (!r.sip.followed) return '<p>SIP/SDP not followed (--no-sdp).</p>';
+  const rows: (string | number)[][] = [];
+  for (const call of r.calls) {
+    for (const s of call.streams) {
+      rows.push([
+        call.callId,
+        `${call.from} → ${call.to}`,
+        s.media,
+        `${s.address}:${s.port}`,
+        s.packets,
+        s.expectedDscp === null ? 'keep' : dscpLabel(s.expectedDscp),
+        Object.entries(s.dscpFound).map(([d, c]) => `${dscpLabel(Number(d))} ×${n(c)}`).join(', ') || '-',
+        s.verdict,
+      ]);
+    }
+  }
+  const tls = r.sip.tlsConnections > 0 ? `<p>${n(r.sip.tlsConnections)} SIP-over-TLS connections could not be followed.</p>` : '';
+  return rows.length
+    ? table(['Call-ID', 'from → to', 'media', 'endpoint', 'packets', 'expected', 'found', 'verdict'], rows) + tls
+    : `<p>No calls with SDP seen.</p>${tls}`;
+}
+
 export function renderAuditHtml(r: AuditReport, title: string): string {
   const classRows = Object.entries(r.byClass).map(([name, c]) => [
     name,
@@ -118,6 +141,7 @@ th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:
 <h2>Mismarked packets over time</h2>${timelineChart(r)}
 <h2>By application</h2>${table(['app', 'class', 'packets', 'ok', 'mismarked'], appRows)}
 <h2>Top conversations with wrong markings</h2>${convRows.length ? table(['conversation', 'app', 'packets', 'mismarked'], convRows) : '<p>None.</p>'}
+<h2>Calls (SIP/SDP)</h2>${callsTable(r)}
 <h2>Diagnosis</h2>${diagnoses}
 </body></html>
 `;

@@ -50,6 +50,47 @@ export interface ConversationReport {
   lastSeen: number;
 }
 
+export interface StreamReport {
+  media: string;
+  class: string;
+  address: string;
+  port: number;
+  rtcpPort: number;
+  setupFrame: number;
+  packets: number;
+  expectedDscp: number | null;
+  expectedCos: number | null;
+  dscpFound: Record<string, number>;
+  /** ok, mismarked (some packets off the expected DSCP), or no-packets. */
+  verdict: 'ok' | 'mismarked' | 'no-packets';
+}
+
+export interface CallReport {
+  callId: string;
+  from: string;
+  to: string;
+  start: number;
+  end: number | null;
+  endReason: string | null;
+  streams: StreamReport[];
+}
+
+export interface SipReport {
+  followed: boolean;
+  messages: number;
+  withSdp: number;
+  /** TCP connections on SIP ports that were TLS: calls that could not be followed. */
+  tlsConnections: number;
+  notSip: number;
+  tcpGaps: number;
+  tcpOverflows: number;
+  reassemblyDropped: number;
+  mediaEntries: number;
+  mediaEvictions: number;
+  mediaExpirations: number;
+  callsNotRecorded: number;
+}
+
 export interface AuditReport {
   packets: number;
   bytes: number;
@@ -64,6 +105,8 @@ export interface AuditReport {
   diagnoses: Diagnosis[];
   malformed: Record<string, number>;
   timeline: { bucketSeconds: number; start: number | null; buckets: { t: number; packets: number; mismarked: number }[] };
+  sip: SipReport;
+  calls: CallReport[];
 }
 
 function histogram(values: Float64Array, from: number, count: number, label: (i: number) => string): Record<string, number> {
@@ -179,7 +222,62 @@ export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditRep
     diagnoses: diagnose(auditor, pipeline),
     malformed,
     timeline: timeline(auditor.perSecond),
+    sip: sipReport(pipeline),
+    calls: callReports(pipeline),
   };
+}
+
+function sipReport(pipeline: Pipeline): SipReport {
+  const sip = pipeline.sip;
+  const c = sip?.counters;
+  return {
+    followed: sip !== null,
+    messages: c?.messages ?? 0,
+    withSdp: c?.withSdp ?? 0,
+    tlsConnections: c?.tlsConnections ?? 0,
+    notSip: c?.notSip ?? 0,
+    tcpGaps: c?.tcpGaps ?? 0,
+    tcpOverflows: c?.tcpOverflows ?? 0,
+    reassemblyDropped: c?.reassemblyDropped ?? 0,
+    mediaEntries: sip?.media.size ?? 0,
+    mediaEvictions: sip?.media.evictions ?? 0,
+    mediaExpirations: sip?.media.expirations ?? 0,
+    callsNotRecorded: c?.callsNotRecorded ?? 0,
+  };
+}
+
+function callReports(pipeline: Pipeline): CallReport[] {
+  const sip = pipeline.sip;
+  if (sip === null) return [];
+  const policy = pipeline.policy;
+  return sip.calls.map((call) => ({
+    callId: call.callId,
+    from: call.from,
+    to: call.to,
+    start: call.start,
+    end: call.end,
+    endReason: call.endReason,
+    streams: call.streams.map((id) => {
+      const s = sip.streams[id];
+      const dscp = policy.classDscp[s.classIndex];
+      const cos = policy.classCos[s.classIndex];
+      let off = 0;
+      for (let v = 0; v < 64; v++) if (dscp !== KEEP && v !== dscp) off += s.dscpFound[v];
+      return {
+        media: s.media,
+        class: s.className,
+        address: s.address,
+        port: s.port,
+        rtcpPort: s.rtcpPort,
+        setupFrame: s.setupFrame,
+        packets: s.packets,
+        expectedDscp: dscp === KEEP ? null : dscp,
+        expectedCos: cos === KEEP ? null : cos,
+        dscpFound: histogram(s.dscpFound, 0, 64, String),
+        verdict: s.packets === 0 ? 'no-packets' : off > 0 ? 'mismarked' : 'ok',
+      } satisfies StreamReport;
+    }),
+  }));
 }
 
 /** "EF 46" or "keep". */

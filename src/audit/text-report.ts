@@ -55,6 +55,23 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
   if (Object.keys(r.malformed).length > 0) {
     lines.push('', `malformed: ${Object.entries(r.malformed).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   }
+  if (r.sip.followed) {
+    lines.push(
+      '',
+      `SIP/SDP: ${n(r.sip.messages)} messages, ${n(r.sip.withSdp)} with SDP, ${n(r.calls.length)} calls followed` +
+        (r.sip.tlsConnections > 0 ? `; ${n(r.sip.tlsConnections)} SIP-over-TLS connections could not be followed` : ''),
+    );
+    for (const call of r.calls.slice(0, 20)) {
+      lines.push(`  call ${call.callId} ${call.from} -> ${call.to} (${call.end === null ? 'open' : `ended by ${call.endReason}`})`);
+      for (const s of call.streams) {
+        lines.push(
+          `    ${s.media.padEnd(6)} ${s.address}:${s.port}  ${s.class} expects ${s.expectedDscp === null ? 'keep' : dscpLabel(s.expectedDscp)}: ` +
+            `${n(s.packets)} packets, found ${topValues(s.dscpFound, dscpKey, 3)} -> ${s.verdict}`,
+        );
+      }
+    }
+    if (r.calls.length > 20) lines.push(`  ... ${r.calls.length - 20} more calls in --json`);
+  }
   lines.push('', r.diagnoses.length > 0 ? 'diagnosis:' : 'diagnosis: no known pattern in the mismarkings');
   for (const d of r.diagnoses) {
     lines.push(`  - ${d.message}`);

@@ -8,6 +8,7 @@ import { FRAG_FIRST, FRAG_NONFIRST, type ParsedFrame } from '../parse/parsed-fra
 import { ST_OK } from '../parse/status.js';
 import { NO_RULE, type CompiledPolicy } from './compile.js';
 import { FragmentTable } from './fragment-table.js';
+import type { MediaTable } from './media-table.js';
 
 /** Why a frame got no class (its marking is left as found). */
 export const CLS_CLASSIFIED = 0;
@@ -25,11 +26,17 @@ export class Classifier {
   /** Class index into the compiled policy, or NO_CLASS. */
   cls = NO_CLASS;
   outcome = CLS_CLASSIFIED;
+  /** The SDP stream whose endpoint gave the class, or -1 when the port rules did. */
+  mediaStream = -1;
+  /** True when the class came from an SDP media endpoint. */
+  viaSdp = false;
   readonly fragments: FragmentTable;
 
   constructor(
     readonly policy: CompiledPolicy,
     fragments = new FragmentTable(),
+    /** Endpoints learnt from SDP; consulted before the port rules. */
+    readonly media: MediaTable | null = null,
   ) {
     this.fragments = fragments;
   }
@@ -53,6 +60,15 @@ export class Classifier {
       this.rule = rule;
       this.cls = this.policy.ruleClass[rule];
     }
+    this.mediaStream = -1;
+    this.viaSdp = false;
+    const media = this.media;
+    // The SDP is more specific than the port rules: it names this very endpoint.
+    if (media !== null && media.size > 0 && proto === IPPROTO_UDP && p.srcPort >= 0 && media.lookupPacket(buf, p, nowSec)) {
+      this.cls = media.foundClass;
+      this.mediaStream = media.foundStream;
+      this.viaSdp = true;
+    }
     this.outcome = CLS_CLASSIFIED;
     if (p.fragment === FRAG_FIRST) this.fragments.insert(buf, p, nowSec, this.rule, this.cls);
     return this.cls;
@@ -60,6 +76,8 @@ export class Classifier {
 
   private unclassified(outcome: number): number {
     this.rule = -1;
+    this.mediaStream = -1;
+    this.viaSdp = false;
     this.cls = NO_CLASS;
     this.outcome = outcome;
     return NO_CLASS;

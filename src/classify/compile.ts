@@ -34,6 +34,10 @@ export class CompiledPolicy {
   readonly ruleNames: string[];
   /** Index of the pseudo-class used for IP packets that no rule matches. */
   readonly defaultClass: number;
+  /** Rule index → 1 when its packets are read as SIP (`inspect: sip`). */
+  readonly ruleInspectSip: Uint8Array;
+  /** SDP media type → class index, for the media types the policy maps. */
+  readonly mediaClass: Map<string, number>;
 
   constructor(readonly policy: Policy) {
     this.classNames = [...policy.classes.keys(), 'default'];
@@ -43,6 +47,8 @@ export class CompiledPolicy {
     this.classCos = Int8Array.from(markings, (m) => m.cos);
     this.ruleNames = policy.rules.map((r) => r.name);
     this.ruleClass = Uint8Array.from(policy.rules, (r) => this.classNames.indexOf(r.className));
+    this.ruleInspectSip = Uint8Array.from(policy.rules, (r) => (r.inspect === 'sip' ? 1 : 0));
+    this.mediaClass = new Map([...policy.media].map(([type, cls]) => [type, this.classNames.indexOf(cls)]));
 
     // Filled last rule first, so an earlier rule overwrites a later one on shared ports.
     for (let ruleIndex = policy.rules.length - 1; ruleIndex >= 0; ruleIndex--) {
@@ -64,6 +70,11 @@ export class CompiledPolicy {
     const bySrc = this.portRule[base + srcPort];
     const byDst = this.portRule[base + PORTS + dstPort];
     return bySrc < byDst ? bySrc : byDst;
+  }
+
+  /** True when some rule asks for SIP inspection. */
+  get inspectsSip(): boolean {
+    return this.ruleInspectSip.includes(1);
   }
 
   classIndex(name: string): number {

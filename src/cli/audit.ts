@@ -6,21 +6,20 @@ import { renderAuditHtml } from '../audit/html-report.js';
 import { PacketLog } from '../audit/packet-log.js';
 import { buildAuditReport } from '../audit/report.js';
 import { renderAuditText } from '../audit/text-report.js';
-import { compilePolicy } from '../classify/compile.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
-import { COS_TAG_MODES } from '../mark/cos.js';
-import { loadPolicy } from './policy-source.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { UsageError, asUsageError } from './usage-error.js';
 
-export const AUDIT_USAGE = `usage: qosmark audit INPUT [--policy FILE] [--cos-tag outer|inner|all] [--json] [--packets OUT.jsonl] [--html REPORT.html]
-  INPUT             capture file, pcap or pcapng; - is stdin
-  --json            the whole report as one JSON object on stdout
-  --packets FILE    one JSON object per packet (JSON Lines); - is stdout
-  --html FILE       a self-contained HTML report with pictures
+export const AUDIT_USAGE = `usage: qosmark audit INPUT [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
+  INPUT              capture file, pcap or pcapng; - is stdin
+${PIPELINE_USAGE}
+  --json             the whole report as one JSON object on stdout
+  --packets FILE     one JSON object per packet (JSON Lines); - is stdout
+  --html FILE        a self-contained HTML report with pictures
 exit status: 0 nothing mismarked, 1 some packets mismarked, 2 usage or file error`;
 
 export const EXIT_MISMARKED = 1;
@@ -32,8 +31,7 @@ export function runAudit(argv: string[]): number {
       args: argv,
       allowPositionals: true,
       options: {
-        policy: { type: 'string' },
-        'cos-tag': { type: 'string', default: 'outer' },
+        ...PIPELINE_ARG_SPECS,
         json: { type: 'boolean', default: false },
         packets: { type: 'string' },
         html: { type: 'string' },
@@ -49,14 +47,13 @@ export function runAudit(argv: string[]): number {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`audit: expected one input file, got ${positionals.length}\n${AUDIT_USAGE}`);
-  const cosTagMode = COS_TAG_MODES[values['cos-tag']];
-  if (cosTagMode === undefined) throw new UsageError(`audit: --cos-tag: "${values['cos-tag']}": expected outer, inner or all`);
+  const setup = pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
   const inPath = positionals[0];
 
-  const policy = compilePolicy(loadPolicy(values.policy));
-  const pipeline = new Pipeline(policy, { cosTagMode, mark: false });
-  const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, cosTagMode);
+  const policy = setup.policy;
+  const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
+  const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
   pipeline.observer = auditor;
   const input = ByteInput.open(inPath);
   let packetOut: ByteOutput | null = null;

@@ -1,24 +1,21 @@
 /** `qosmark mark IN -o OUT`: rewrite a capture file's markings by policy. */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { compilePolicy } from '../classify/compile.js';
 import { summarize } from '../engine/summary.js';
 import { Pipeline } from '../engine/pipeline.js';
-import { COS_TAG_MODES } from '../mark/cos.js';
 import { ByteInput, ByteOutput } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
-import { loadPolicy } from './policy-source.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { renderRun, timing } from './report.js';
 import { UsageError, asUsageError } from './usage-error.js';
 
-export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [--policy FILE] [--cos-tag outer|inner|all] [--json] [-q]
-  INPUT, OUTPUT   capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
-  --policy FILE   policy in YAML or JSON (default: the built-in CUPC/Jabber policy)
-  --cos-tag WHICH which VLAN tag gets the CoS: outer (default), inner or all
-  --json          print the summary as one JSON object
-  -q, --quiet     no summary`;
+export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [-q]
+  INPUT, OUTPUT      capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
+${PIPELINE_USAGE}
+  --json             print the summary as one JSON object
+  -q, --quiet        no summary`;
 
 export function runMark(argv: string[]): number {
   let parsed;
@@ -28,8 +25,7 @@ export function runMark(argv: string[]): number {
       allowPositionals: true,
       options: {
         output: { type: 'string', short: 'o' },
-        policy: { type: 'string' },
-        'cos-tag': { type: 'string', default: 'outer' },
+        ...PIPELINE_ARG_SPECS,
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -45,13 +41,12 @@ export function runMark(argv: string[]): number {
   }
   if (positionals.length !== 1) throw new UsageError(`mark: expected one input file, got ${positionals.length}\n${MARK_USAGE}`);
   if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
-  const cosTagMode = COS_TAG_MODES[values['cos-tag']];
-  if (cosTagMode === undefined) throw new UsageError(`mark: --cos-tag: "${values['cos-tag']}": expected outer, inner or all`);
+  const setup = pipelineSetup('mark', values);
   const inPath = positionals[0];
   const outPath = values.output;
   refuseOverwritingInput(inPath, outPath);
 
-  const pipeline = new Pipeline(compilePolicy(loadPolicy(values.policy)), { cosTagMode });
+  const pipeline = new Pipeline(setup.policy, setup.options);
   const input = ByteInput.open(inPath);
   let output: ByteOutput;
   try {

@@ -70,6 +70,14 @@ export function renderRun(summary: RunSummary, t: Timing, marking: boolean): str
         `${count(f.nonFirstUnmatched)} had no first fragment (left as found)`,
     );
   }
+  const sdp = summary.sdp;
+  lines.push(
+    sdp.followed
+      ? `SIP/SDP: ${count(sdp.sipMessages)} SIP messages, ${count(sdp.withSdp)} with SDP; ` +
+          `${count(sdp.packetsClassifiedBySdp)} packets classified by SDP media endpoint` +
+          (sdp.tlsConnectionsNotFollowed > 0 ? `; ${count(sdp.tlsConnectionsNotFollowed)} SIP-over-TLS connections not readable` : '')
+      : 'SIP/SDP: not followed (--no-sdp, or no rule has inspect: sip)',
+  );
   lines.push(
     `elapsed ${t.elapsedSeconds.toFixed(3)} s: ${(t.packetsPerSecond / 1e6).toFixed(2)} Mpps, ` +
       `${(t.bytesPerSecond / 1e6).toFixed(1)} MB/s`,

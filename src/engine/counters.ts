@@ -15,6 +15,8 @@ export class Counters {
   noTag = 0;
   fragmentsMatched = 0;
   fragmentsUnmatched = 0;
+  /** Packets whose class came from an SDP media endpoint. */
+  viaSdp = 0;
   readonly byStatus = new Float64Array(ST_COUNT);
   readonly byClass: Float64Array;
   readonly bytesByClass: Float64Array;

@@ -7,6 +7,8 @@
 import { Classifier, CLS_FRAGMENT_UNMATCHED } from '../classify/classifier.js';
 import type { CompiledPolicy } from '../classify/compile.js';
 import { FragmentTable } from '../classify/fragment-table.js';
+import { DEFAULT_MEDIA_ENTRIES, DEFAULT_MEDIA_IDLE_SEC, MediaTable } from '../classify/media-table.js';
+import { SipInspector } from '../classify/sip-inspector.js';
 import { COS_TAG_OUTER } from '../mark/cos.js';
 import { MARKED_COS, MARKED_DSCP, MARK_NO_TAG, markFrame } from '../mark/marker.js';
 import { FRAG_NONFIRST } from '../parse/parsed-frame.js';
@@ -20,6 +22,12 @@ export interface PipelineOptions {
   /** false: classify and count only (audit). */
   mark?: boolean;
   fragments?: FragmentTable;
+  /** Follow SIP/SDP (default true when the policy has an `inspect: sip` rule). */
+  sdp?: boolean;
+  /** Keep per-call records for reports (audit). */
+  recordCalls?: boolean;
+  mediaEntries?: number;
+  mediaIdleSec?: number;
 }
 
 /** Sees every frame after it was classified (and marked, when marking is on). */
@@ -36,12 +44,19 @@ export class Pipeline {
   /** MARKED_* bits of the last frame. */
   lastMarkResult = 0;
   observer: FrameObserver | null = null;
+  /** SIP/SDP following, or null when off. */
+  readonly sip: SipInspector | null;
 
   constructor(
     readonly policy: CompiledPolicy,
     options: PipelineOptions = {},
   ) {
-    this.classifier = new Classifier(policy, options.fragments ?? new FragmentTable());
+    const followSdp = (options.sdp ?? true) && policy.inspectsSip;
+    const media = followSdp
+      ? new MediaTable(options.mediaEntries ?? DEFAULT_MEDIA_ENTRIES, options.mediaIdleSec ?? DEFAULT_MEDIA_IDLE_SEC)
+      : null;
+    this.sip = media === null ? null : new SipInspector(media, policy.mediaClass, policy.classNames, options.recordCalls ?? false);
+    this.classifier = new Classifier(policy, options.fragments ?? new FragmentTable(), media);
     this.counters = new Counters(policy.classNames.length, policy.ruleNames.length);
     this.cosTagMode = options.cosTagMode ?? COS_TAG_OUTER;
     this.marking = options.mark ?? true;
@@ -65,7 +80,8 @@ export class Pipeline {
     if (p.ipVersion === 4) c.ipv4++;
     else if (p.ipVersion === 6) c.ipv6++;
 
-    const cls = this.classifier.classify(buf, p, tsSec + tsNsec * 1e-9);
+    const nowSec = tsSec + tsNsec * 1e-9;
+    const cls = this.classifier.classify(buf, p, nowSec);
     let result = 0;
     if (cls >= 0) {
       c.byClass[cls]++;
@@ -73,6 +89,7 @@ export class Pipeline {
       const rule = this.classifier.rule;
       if (rule >= 0) c.byRule[rule]++;
       if (p.fragment === FRAG_NONFIRST) c.fragmentsMatched++;
+      if (this.classifier.viaSdp) c.viaSdp++;
       if (this.marking) {
         result = markFrame(buf, p, this.policy.classDscp[cls], this.policy.classCos[cls], this.cosTagMode);
         if ((result & MARKED_DSCP) !== 0) {
@@ -90,5 +107,11 @@ export class Pipeline {
     }
     this.lastMarkResult = result;
     if (this.observer !== null) this.observer.observe(this, buf, tsSec, tsNsec);
+    // Read SIP after this frame is done: what it sets up applies from the next frame on.
+    const rule = this.classifier.rule;
+    if (this.sip !== null && rule >= 0 && this.policy.ruleInspectSip[rule] === 1) {
+      this.sip.frame = c.frames;
+      this.sip.inspect(buf, p, nowSec);
+    }
   }
 }

@@ -33,6 +33,18 @@ export interface RunSummary {
   malformedTotal: number;
   truncatedTotal: number;
   fragments: { nonFirstMatched: number; nonFirstUnmatched: number; tableEvictions: number };
+  sdp: {
+    followed: boolean;
+    sipMessages: number;
+    withSdp: number;
+    packetsClassifiedBySdp: number;
+    mediaEntries: number;
+    mediaEvictions: number;
+    tlsConnectionsNotFollowed: number;
+    tcpGaps: number;
+    tcpOverflows: number;
+    notSip: number;
+  };
 }
 
 export function summarize(pipeline: Pipeline): RunSummary {
@@ -86,6 +98,18 @@ export function summarize(pipeline: Pipeline): RunSummary {
       nonFirstMatched: c.fragmentsMatched,
       nonFirstUnmatched: c.fragmentsUnmatched,
       tableEvictions: pipeline.classifier.fragments.evictions,
+    },
+    sdp: {
+      followed: pipeline.sip !== null,
+      sipMessages: pipeline.sip?.counters.messages ?? 0,
+      withSdp: pipeline.sip?.counters.withSdp ?? 0,
+      packetsClassifiedBySdp: c.viaSdp,
+      mediaEntries: pipeline.sip?.media.size ?? 0,
+      mediaEvictions: pipeline.sip?.media.evictions ?? 0,
+      tlsConnectionsNotFollowed: pipeline.sip?.counters.tlsConnections ?? 0,
+      tcpGaps: pipeline.sip?.counters.tcpGaps ?? 0,
+      tcpOverflows: pipeline.sip?.counters.tcpOverflows ?? 0,
+      notSip: pipeline.sip?.counters.notSip ?? 0,
     },
   };
 }

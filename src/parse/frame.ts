@@ -217,6 +217,8 @@ function parseIpv4(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   if (fragmentUnits !== 0 || moreFragments) {
     p.fragId = readU16(buf, ipOff + IPV4_IDENT);
     p.fragProto = proto;
+    p.fragOffset = fragmentUnits * 8;
+    p.fragMore = moreFragments;
     if (fragmentUnits !== 0) {
       p.fragment = FRAG_NONFIRST;
       return ST_OK;
@@ -254,6 +256,8 @@ function parseIpv6(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
       if (units !== 0 || more) {
         p.fragId = ipv6FragmentIdent(buf, pos - IPV6_FRAG_HEADER_LEN);
         p.fragProto = next;
+        p.fragOffset = units * 8;
+        p.fragMore = more;
         if (units !== 0) {
           p.fragment = FRAG_NONFIRST;
           p.proto = next;

@@ -50,6 +50,10 @@ export class ParsedFrame {
    * next header of IPv6's fragment header (the one value every fragment carries).
    */
   fragProto = -1;
+  /** Byte offset of this fragment's data in the original datagram's payload. */
+  fragOffset = 0;
+  /** The more-fragments flag. */
+  fragMore = false;
 
   /** -1 when the frame has no ports (not TCP/UDP, non-first fragment, cut short). */
   srcPort = -1;
@@ -67,6 +71,8 @@ export class ParsedFrame {
     this.fragment = 0;
     this.fragId = 0;
     this.fragProto = -1;
+    this.fragOffset = 0;
+    this.fragMore = false;
     this.srcPort = -1;
     this.dstPort = -1;
   }

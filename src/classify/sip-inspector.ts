@@ -1,0 +1,391 @@
+/**
+ * Follows SIP/SDP so that each advertised media endpoint gets the class of
+ * its media type (audio → voice, video → video by default), in the media
+ * table the classifier consults before the port rules.
+ *
+ * Only frames classified by a rule with `inspect: sip` come here. Fragmented
+ * UDP datagrams are reassembled (for reading only) in a bounded buffer; SIP
+ * over TCP goes through bounded per-connection reassembly with Content-Length
+ * framing (RFC 3261 section 18.3). A gap, an overflow or text that is not SIP
+ * drops that connection from inspection and is counted, never thrown.
+ * Nothing here changes a frame's bytes.
+ */
+import { IPPROTO_TCP, IPPROTO_UDP } from '../parse/ip-protocol.js';
+import { IPV4_ADDR_LEN, IPV4_SRC } from '../parse/ipv4.js';
+import { IPV6_ADDR_LEN, IPV6_SRC } from '../parse/ipv6.js';
+import { FRAG_NONE, type ParsedFrame } from '../parse/parsed-frame.js';
+import { parseSdp } from '../parse/sdp.js';
+import { parseSipMessage, sdpOf, sipFrameLength, type SipMessage } from '../parse/sip.js';
+import { UDP_HEADER_LEN } from '../parse/udp.js';
+import { MediaTable } from './media-table.js';
+
+const TCP_SEQ = 4;
+const TCP_DATA_OFFSET = 12;
+const TCP_FLAGS = 13;
+const TCP_FIN = 0x01;
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+/** Per-connection reassembly bound; a SIP message larger than this is not followed. */
+export const MAX_STREAM_BYTES = 65536;
+export const MAX_TCP_CONNECTIONS = 4096;
+export const MAX_DATAGRAMS_IN_REASSEMBLY = 64;
+const REASSEMBLY_TIMEOUT_SEC = 30;
+/** Calls and streams kept for the audit's per-call view; beyond, only counted. */
+export const MAX_RECORDED_CALLS = 10000;
+export const MAX_RECORDED_STREAMS = 40000;
+
+export interface StreamRecord {
+  call: number;
+  media: string;
+  className: string;
+  address: string;
+  port: number;
+  rtcpPort: number;
+  /** Side (SDP origin) that advertised it. */
+  side: string;
+  /** Frame number of the SIP message that set it up. */
+  setupFrame: number;
+  packets: number;
+  /** DSCP found → packets. */
+  dscpFound: Float64Array;
+  classIndex: number;
+}
+
+export interface CallRecord {
+  callId: string;
+  from: string;
+  to: string;
+  start: number;
+  end: number | null;
+  endReason: string | null;
+  streams: number[];
+}
+
+interface Dialog {
+  id: number;
+  call: number;
+  /** Side → media entries (entry id, generation) it advertised. */
+  sides: Map<string, number[]>;
+}
+
+interface TcpStream {
+  nextSeq: number;
+  text: string;
+  dropped: boolean;
+}
+
+interface Datagram {
+  parts: { offset: number; bytes: Uint8Array }[];
+  totalLen: number;
+  startSec: number;
+  bytes: number;
+}
+
+export class SipCounters {
+  messages = 0;
+  withSdp = 0;
+  notSip = 0;
+  tcpGaps = 0;
+  tcpOverflows = 0;
+  tcpNotSip = 0;
+  tlsConnections = 0;
+  connectionsEvicted = 0;
+  datagramsReassembled = 0;
+  reassemblyDropped = 0;
+  unmappedStreams = 0;
+  callsNotRecorded = 0;
+}
+
+export class SipInspector {
+  readonly counters = new SipCounters();
+  readonly calls: CallRecord[] = [];
+  readonly streams: StreamRecord[] = [];
+  private readonly dialogs = new Map<string, Dialog>();
+  private readonly tcp = new Map<string, TcpStream>();
+  private readonly datagrams = new Map<string, Datagram>();
+  private nextDialog = 1;
+  /** Frame number, for setup-frame records. */
+  frame = 0;
+
+  constructor(
+    readonly media: MediaTable,
+    /** Media type → class index (unmapped types are absent). */
+    private readonly mediaClass: Map<string, number>,
+    private readonly classNames: readonly string[],
+    /** Keep per-call and per-stream records (audit). */
+    private readonly record: boolean,
+  ) {}
+
+  inspect(buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
+    if (p.proto === IPPROTO_UDP) this.inspectUdp(buf, p, nowSec);
+    else if (p.proto === IPPROTO_TCP && p.fragment === FRAG_NONE) this.inspectTcp(buf, p, nowSec);
+  }
+
+  private inspectUdp(buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
+    const end = Math.min(p.ipEnd, p.capEnd);
+    if (p.fragment === FRAG_NONE) {
+      const start = p.l4Off + UDP_HEADER_LEN;
+      if (start >= end) return;
+      this.handleText(latin1(buf, start, end), true, sender(buf, p), nowSec);
+      return;
+    }
+    const whole = this.reassemble(buf, p, end, nowSec);
+    if (whole !== null && whole.length > UDP_HEADER_LEN) {
+      this.counters.datagramsReassembled++;
+      this.handleText(latin1(whole, UDP_HEADER_LEN, whole.length), true, sender(buf, p), nowSec);
+    }
+  }
+
+  private reassemble(buf: Uint8Array, p: ParsedFrame, end: number, nowSec: number): Uint8Array | null {
+    const key = `${p.ipVersion}|${addrHex(buf, p)}|${p.fragId}|${p.fragProto}`;
+    let d = this.datagrams.get(key);
+    if (d === undefined) {
+      this.expireDatagrams(nowSec);
+      if (this.datagrams.size >= MAX_DATAGRAMS_IN_REASSEMBLY) {
+        this.counters.reassemblyDropped++;
+        return null;
+      }
+      d = { parts: [], totalLen: -1, startSec: nowSec, bytes: 0 };
+      this.datagrams.set(key, d);
+    }
+    if (p.ipEnd > p.capEnd) {
+      // A fragment cut by the snap length leaves a hole that never fills.
+      this.datagrams.delete(key);
+      this.counters.reassemblyDropped++;
+      return null;
+    }
+    const bytes = buf.slice(p.l4Off, end);
+    d.parts.push({ offset: p.fragOffset, bytes });
+    d.bytes += bytes.length;
+    if (!p.fragMore) d.totalLen = p.fragOffset + bytes.length;
+    if (d.bytes > MAX_STREAM_BYTES) {
+      this.datagrams.delete(key);
+      this.counters.reassemblyDropped++;
+      return null;
+    }
+    if (d.totalLen < 0) return null;
+    const whole = new Uint8Array(d.totalLen);
+    const covered = new Uint8Array(d.totalLen);
+    for (const part of d.parts) {
+      const n = Math.min(part.bytes.length, d.totalLen - part.offset);
+      if (n <= 0) continue;
+      whole.set(part.bytes.subarray(0, n), part.offset);
+      covered.fill(1, part.offset, part.offset + n);
+    }
+    if (covered.indexOf(0) >= 0) return null;
+    this.datagrams.delete(key);
+    return whole;
+  }
+
+  private expireDatagrams(nowSec: number): void {
+    for (const [key, d] of this.datagrams) {
+      if (nowSec - d.startSec > REASSEMBLY_TIMEOUT_SEC) {
+        this.datagrams.delete(key);
+        this.counters.reassemblyDropped++;
+      }
+    }
+  }
+
+  private inspectTcp(buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
+    if (p.l4Off + TCP_FLAGS + 1 > p.capEnd) return;
+    const key = connectionKey(buf, p);
+    const flags = buf[p.l4Off + TCP_FLAGS];
+    const seq = readU32(buf, p.l4Off + TCP_SEQ);
+    const dataStart = p.l4Off + (buf[p.l4Off + TCP_DATA_OFFSET] >>> 4) * 4;
+    const dataEnd = p.ipEnd;
+    let stream = this.tcp.get(key);
+    if ((flags & TCP_SYN) !== 0) {
+      this.track(key, { nextSeq: (seq + 1) >>> 0, text: '', dropped: false });
+      return;
+    }
+    if ((flags & TCP_RST) !== 0) {
+      this.tcp.delete(key);
+      return;
+    }
+    if (dataStart < dataEnd) {
+      if (stream === undefined) {
+        stream = { nextSeq: seq, text: '', dropped: false };
+        this.track(key, stream);
+        if (buf[dataStart] === 0x16 && dataStart + 1 < p.capEnd && buf[dataStart + 1] === 0x03) {
+          // A TLS handshake record: SIP over TLS, which cannot be read.
+          this.counters.tlsConnections++;
+          stream.dropped = true;
+        }
+      }
+      if (!stream.dropped) this.appendSegment(stream, buf, p, seq, dataStart, dataEnd, nowSec);
+    }
+    if ((flags & TCP_FIN) !== 0) this.tcp.delete(key);
+  }
+
+  private appendSegment(
+    stream: TcpStream,
+    buf: Uint8Array,
+    p: ParsedFrame,
+    seq: number,
+    dataStart: number,
+    dataEnd: number,
+    nowSec: number,
+  ): void {
+    const ahead = (seq - stream.nextSeq) | 0;
+    if (ahead > 0 || dataEnd > p.capEnd) {
+      // Bytes missing before this segment, or inside it (snap length): the stream cannot be framed.
+      this.counters.tcpGaps++;
+      stream.dropped = true;
+      return;
+    }
+    const skip = -ahead;
+    if (dataStart + skip >= dataEnd) return; // a retransmission of bytes already read
+    stream.text += latin1(buf, dataStart + skip, dataEnd);
+    stream.nextSeq = (stream.nextSeq + (dataEnd - dataStart - skip)) >>> 0;
+    if (stream.text.length > MAX_STREAM_BYTES) {
+      this.counters.tcpOverflows++;
+      stream.dropped = true;
+      stream.text = '';
+      return;
+    }
+    for (;;) {
+      const len = sipFrameLength(stream.text);
+      if (len === -1) return;
+      if (len === -2) {
+        this.counters.tcpNotSip++;
+        stream.dropped = true;
+        stream.text = '';
+        return;
+      }
+      const message = stream.text.slice(0, len);
+      stream.text = stream.text.slice(len);
+      this.handleText(message.replace(/^[\r\n]+/, ''), false, sender(buf, p), nowSec);
+    }
+  }
+
+  private track(key: string, stream: TcpStream): void {
+    this.tcp.delete(key);
+    if (this.tcp.size >= MAX_TCP_CONNECTIONS) {
+      const oldest = this.tcp.keys().next().value as string;
+      this.tcp.delete(oldest);
+      this.counters.connectionsEvicted++;
+    }
+    this.tcp.set(key, stream);
+  }
+
+  private handleText(text: string, datagram: boolean, from: string, nowSec: number): void {
+    const message = parseSipMessage(text, datagram);
+    if (message === null) {
+      this.counters.notSip++;
+      return;
+    }
+    this.counters.messages++;
+    this.handleMessage(message, from, nowSec);
+  }
+
+  /** Applies one SIP message's effect on the media table. */
+  handleMessage(message: SipMessage, from: string, nowSec: number): void {
+    if (message.callId === '') return;
+    const ends =
+      (message.isRequest && (message.method === 'BYE' || message.method === 'CANCEL')) ||
+      (!message.isRequest && message.cseqMethod === 'INVITE' && message.status >= 300);
+    if (ends) {
+      this.endDialog(message, nowSec);
+      return;
+    }
+    const sdp = sdpOf(message);
+    if (sdp === null) return;
+    this.counters.withSdp++;
+    const description = parseSdp(sdp);
+    const dialog = this.dialogFor(message, nowSec);
+    const side = description.origin || from;
+    const previous = dialog.sides.get(side);
+    if (previous !== undefined) this.releaseEntries(dialog, previous);
+    const entries: number[] = [];
+    for (const s of description.streams) {
+      if (s.port === 0 || s.address === null) continue;
+      const cls = this.mediaClass.get(s.media);
+      if (cls === undefined) {
+        this.counters.unmappedStreams++;
+        continue;
+      }
+      const streamId = this.recordStream(dialog, s.media, cls, s.addressText, s.port, s.rtcpPort, side);
+      for (const port of s.rtcpPort > 0 && s.rtcpPort !== s.port ? [s.port, s.rtcpPort] : [s.port]) {
+        const e = this.media.insert(s.ipVersion, s.address, port, cls, streamId, dialog.id, nowSec);
+        entries.push(e, this.media.generation(e));
+      }
+    }
+    dialog.sides.set(side, entries);
+  }
+
+  private dialogFor(message: SipMessage, nowSec: number): Dialog {
+    let dialog = this.dialogs.get(message.callId);
+    if (dialog === undefined) {
+      let call = -1;
+      if (this.record) {
+        if (this.calls.length < MAX_RECORDED_CALLS) {
+          call = this.calls.length;
+          this.calls.push({ callId: message.callId, from: message.from, to: message.to, start: nowSec, end: null, endReason: null, streams: [] });
+        } else this.counters.callsNotRecorded++;
+      }
+      dialog = { id: this.nextDialog++, call, sides: new Map() };
+      this.dialogs.set(message.callId, dialog);
+    }
+    return dialog;
+  }
+
+  private recordStream(dialog: Dialog, media: string, cls: number, address: string, port: number, rtcpPort: number, side: string): number {
+    if (!this.record || dialog.call < 0 || this.streams.length >= MAX_RECORDED_STREAMS) return -1;
+    const id = this.streams.length;
+    this.streams.push({
+      call: dialog.call,
+      media,
+      className: this.classNames[cls],
+      classIndex: cls,
+      address,
+      port,
+      rtcpPort,
+      side,
+      setupFrame: this.frame,
+      packets: 0,
+      dscpFound: new Float64Array(64),
+    });
+    this.calls[dialog.call].streams.push(id);
+    return id;
+  }
+
+  private endDialog(message: SipMessage, nowSec: number): void {
+    const dialog = this.dialogs.get(message.callId);
+    if (dialog === undefined) return;
+    for (const entries of dialog.sides.values()) this.releaseEntries(dialog, entries);
+    this.dialogs.delete(message.callId);
+    if (dialog.call >= 0) {
+      const call = this.calls[dialog.call];
+      call.end = nowSec;
+      call.endReason = message.isRequest ? message.method : `${message.status} to INVITE`;
+    }
+  }
+
+  private releaseEntries(dialog: Dialog, entries: number[]): void {
+    for (let i = 0; i < entries.length; i += 2) this.media.removeOwned(entries[i], dialog.id, entries[i + 1]);
+  }
+}
+
+function latin1(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+}
+
+function readU32(buf: Uint8Array, off: number): number {
+  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+}
+
+function addrHex(buf: Uint8Array, p: ParsedFrame): string {
+  const len = 2 * (p.ipVersion === 4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN);
+  const off = p.l3Off + (p.ipVersion === 4 ? IPV4_SRC : IPV6_SRC);
+  return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('hex');
+}
+
+function connectionKey(buf: Uint8Array, p: ParsedFrame): string {
+  return `${addrHex(buf, p)}|${p.srcPort}|${p.dstPort}`;
+}
+
+function sender(buf: Uint8Array, p: ParsedFrame): string {
+  const len = p.ipVersion === 4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
+  const off = p.l3Off + (p.ipVersion === 4 ? IPV4_SRC : IPV6_SRC);
+  return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('hex');
+}
