@@ -121,6 +121,7 @@ export class Auditor implements FrameObserver {
         conv.packets[dir]++;
         if (mismarked) conv.mismarked[dir]++;
         conv.dscp[dir][f.foundDscp]++;
+        if (pipeline.classifier.viaHeuristic) conv.heuristicPackets++;
       }
     }
     const stream = pipeline.classifier.mediaStream;

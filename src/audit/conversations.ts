@@ -18,6 +18,8 @@ export class Conversation {
   readonly dscp = [new Float64Array(64), new Float64Array(64)];
   firstSec = 0;
   lastSec = 0;
+  /** Packets whose class --rtp-heuristic decided. */
+  heuristicPackets = 0;
 
   constructor(
     /** Source then destination address of direction 0, as in the header. */

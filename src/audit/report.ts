@@ -107,6 +107,8 @@ export interface AuditReport {
   timeline: { bucketSeconds: number; start: number | null; buckets: { t: number; packets: number; mismarked: number }[] };
   sip: SipReport;
   calls: CallReport[];
+  /** Present with --rtp-heuristic: the flows it judged to be video. */
+  rtpHeuristic: { videoFlows: number; otherFlows: number; conversations: ConversationReport[] } | null;
 }
 
 function histogram(values: Float64Array, from: number, count: number, label: (i: number) => string): Record<string, number> {
@@ -224,6 +226,17 @@ export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditRep
     timeline: timeline(auditor.perSecond),
     sip: sipReport(pipeline),
     calls: callReports(pipeline),
+    rtpHeuristic: heuristicReport(auditor, pipeline),
+  };
+}
+
+function heuristicReport(auditor: Auditor, pipeline: Pipeline): AuditReport['rtpHeuristic'] {
+  const rtp = pipeline.classifier.rtpHeuristic;
+  if (rtp === null) return null;
+  return {
+    videoFlows: rtp.decidedVideo,
+    otherFlows: rtp.decidedVoice,
+    conversations: auditor.conversations.all.filter((c) => c.heuristicPackets > 0).map((c) => conversationReport(c, pipeline)),
   };
 }
 

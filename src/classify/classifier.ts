@@ -9,6 +9,7 @@ import { ST_OK } from '../parse/status.js';
 import { NO_RULE, type CompiledPolicy } from './compile.js';
 import { FragmentTable } from './fragment-table.js';
 import type { MediaTable } from './media-table.js';
+import { DECIDED_VIDEO, type RtpHeuristic } from './rtp-heuristic.js';
 
 /** Why a frame got no class (its marking is left as found). */
 export const CLS_CLASSIFIED = 0;
@@ -30,6 +31,12 @@ export class Classifier {
   mediaStream = -1;
   /** True when the class came from an SDP media endpoint. */
   viaSdp = false;
+  /** True when --rtp-heuristic judged the flow to be video. */
+  viaHeuristic = false;
+  /** Set with setRtpHeuristic(): the audio and video classes it moves flows between. */
+  private rtp: RtpHeuristic | null = null;
+  private rtpAudioClass = -1;
+  private rtpVideoClass = -1;
   readonly fragments: FragmentTable;
 
   constructor(
@@ -39,6 +46,20 @@ export class Classifier {
     readonly media: MediaTable | null = null,
   ) {
     this.fragments = fragments;
+  }
+
+  /** Turns on the RTP payload-size heuristic for flows the port rules put in the audio class. */
+  setRtpHeuristic(rtp: RtpHeuristic): void {
+    const audio = this.policy.mediaClass.get('audio');
+    const video = this.policy.mediaClass.get('video');
+    if (audio === undefined || video === undefined) return;
+    this.rtp = rtp;
+    this.rtpAudioClass = audio;
+    this.rtpVideoClass = video;
+  }
+
+  get rtpHeuristic(): RtpHeuristic | null {
+    return this.rtp;
   }
 
   classify(buf: Uint8Array, p: ParsedFrame, nowSec: number): number {
@@ -68,6 +89,14 @@ export class Classifier {
       this.cls = media.foundClass;
       this.mediaStream = media.foundStream;
       this.viaSdp = true;
+    }
+    this.viaHeuristic = false;
+    const rtp = this.rtp;
+    if (rtp !== null && !this.viaSdp && this.cls === this.rtpAudioClass && proto === IPPROTO_UDP && p.srcPort >= 0) {
+      if (rtp.observe(buf, p, nowSec) === DECIDED_VIDEO) {
+        this.cls = this.rtpVideoClass;
+        this.viaHeuristic = true;
+      }
     }
     this.outcome = CLS_CLASSIFIED;
     if (p.fragment === FRAG_FIRST) this.fragments.insert(buf, p, nowSec, this.rule, this.cls);

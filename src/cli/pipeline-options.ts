@@ -15,13 +15,16 @@ export const PIPELINE_ARG_SPECS = {
   'no-sdp': { type: 'boolean', default: false },
   'sdp-idle': { type: 'string' },
   'sdp-entries': { type: 'string' },
+  'rtp-heuristic': { type: 'boolean', default: false },
 } as const;
 
 export const PIPELINE_USAGE = `  --policy FILE      policy in YAML or JSON (default: the built-in CUPC/Jabber policy)
   --cos-tag WHICH    which VLAN tag gets the CoS: outer (default), inner or all
   --no-sdp           do not follow SIP/SDP; only the port rules classify
   --sdp-idle SEC     forget an SDP media endpoint idle this long (default 300)
-  --sdp-entries N    bound on SDP media endpoints kept (default 65536)`;
+  --sdp-entries N    bound on SDP media endpoints kept (default 65536)
+  --rtp-heuristic    for RTP flows whose SIP was not seen: a flow whose first 8 packets are
+                     valid RTP with a mean payload above 500 bytes is video (else voice)`;
 
 export interface PipelineArgs {
   policy?: string;
@@ -29,6 +32,7 @@ export interface PipelineArgs {
   'no-sdp': boolean;
   'sdp-idle'?: string;
   'sdp-entries'?: string;
+  'rtp-heuristic': boolean;
 }
 
 function positiveNumber(command: string, flag: string, text: string, integer: boolean): number {
@@ -42,7 +46,7 @@ function positiveNumber(command: string, flag: string, text: string, integer: bo
 export function pipelineSetup(command: string, args: PipelineArgs): { policy: CompiledPolicy; options: PipelineOptions } {
   const cosTagMode = COS_TAG_MODES[args['cos-tag']];
   if (cosTagMode === undefined) throw new UsageError(`${command}: --cos-tag: "${args['cos-tag']}": expected outer, inner or all`);
-  const options: PipelineOptions = { cosTagMode, sdp: !args['no-sdp'] };
+  const options: PipelineOptions = { cosTagMode, sdp: !args['no-sdp'], rtpHeuristic: args['rtp-heuristic'] };
   if (args['sdp-idle'] !== undefined) options.mediaIdleSec = positiveNumber(command, '--sdp-idle', args['sdp-idle'], false);
   if (args['sdp-entries'] !== undefined) options.mediaEntries = positiveNumber(command, '--sdp-entries', args['sdp-entries'], true);
   return { policy: compilePolicy(loadPolicy(args.policy)), options };

@@ -8,6 +8,7 @@ import { Classifier, CLS_FRAGMENT_UNMATCHED } from '../classify/classifier.js';
 import type { CompiledPolicy } from '../classify/compile.js';
 import { FragmentTable } from '../classify/fragment-table.js';
 import { DEFAULT_MEDIA_ENTRIES, DEFAULT_MEDIA_IDLE_SEC, MediaTable } from '../classify/media-table.js';
+import { RtpHeuristic } from '../classify/rtp-heuristic.js';
 import { SipInspector } from '../classify/sip-inspector.js';
 import { COS_TAG_OUTER } from '../mark/cos.js';
 import { MARKED_COS, MARKED_DSCP, MARK_NO_TAG, markFrame } from '../mark/marker.js';
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   recordCalls?: boolean;
   mediaEntries?: number;
   mediaIdleSec?: number;
+  /** Judge RTP-range flows whose SIP was not seen by payload size (video vs voice). */
+  rtpHeuristic?: boolean;
 }
 
 /** Sees every frame after it was classified (and marked, when marking is on). */
@@ -57,6 +60,7 @@ export class Pipeline {
       : null;
     this.sip = media === null ? null : new SipInspector(media, policy.mediaClass, policy.classNames, options.recordCalls ?? false);
     this.classifier = new Classifier(policy, options.fragments ?? new FragmentTable(), media);
+    if (options.rtpHeuristic) this.classifier.setRtpHeuristic(new RtpHeuristic());
     this.counters = new Counters(policy.classNames.length, policy.ruleNames.length);
     this.cosTagMode = options.cosTagMode ?? COS_TAG_OUTER;
     this.marking = options.mark ?? true;
