@@ -944,6 +944,347 @@ fixture('huge-record', 'error: record header claims incl_len 300000 > 256 KiB (o
   error: { what: 'record too large' },
 }));
 
+// ---------------------------------------------------------------- pcapng ---
+//
+// Written from draft-ietf-opsawg-pcapng: every block is
+//   block type (32) | block total length (32) | body, padded to 32 bits | block total length (32)
+// in the byte order of its section, set by the Section Header Block's
+// byte-order magic 0x1A2B3C4D. Options are code (16) | length (16) | value
+// padded to 32 bits, ended by opt_endofopt (code 0, length 0).
+
+const NG = {
+  SHB: 0x0a0d0d0a, IDB: 1, OPB: 2, SPB: 3, NRB: 4, ISB: 5, EPB: 6, DSB: 0x0000000a, CB_COPY: 0x00000bad,
+};
+const OPT = {
+  endofopt: 0, comment: 1, shb_hardware: 2, shb_os: 3, shb_userappl: 4,
+  if_name: 2, if_description: 3, if_tsresol: 9, if_tsoffset: 14,
+  epb_flags: 2, epb_dropcount: 4, pack_flags: 2,
+  ns_dnsname: 2, isb_starttime: 2, isb_endtime: 3, isb_ifrecv: 4, isb_ifdrop: 5,
+};
+const BOM = 0x1a2b3c4d;
+const NO_SNAP_LIMIT = 0; // an IDB SnapLen of 0 means "no limit"
+
+function ngWriter(le) {
+  const n = (size, fn) => (v) => { const b = Buffer.alloc(size); fn(b, v); return b; };
+  return {
+    le,
+    u8: n(1, (b, v) => b.writeUInt8(v)),
+    u16: n(2, (b, v) => (le ? b.writeUInt16LE(v) : b.writeUInt16BE(v))),
+    u32: n(4, (b, v) => (le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0))),
+    u64: n(8, (b, v) => { const x = BigInt.asUintN(64, BigInt(v)); if (le) b.writeBigUInt64LE(x); else b.writeBigUInt64BE(x); }),
+  };
+}
+const pad4 = (b) => cat(b, Buffer.alloc((4 - (b.length % 4)) % 4));
+
+// opts: [[code, value]], value a string (UTF-8), a Buffer, or (w) => Buffer
+// for values in the section's byte order.
+function ngOptions(w, opts) {
+  if (!opts || opts.length === 0) return Buffer.alloc(0);
+  const one = ([code, v]) => {
+    const val = typeof v === 'string' ? Buffer.from(v, 'utf8') : typeof v === 'function' ? v(w) : v;
+    return cat(w.u16(code), w.u16(val.length), pad4(val));
+  };
+  return cat(...opts.map(one), w.u16(OPT.endofopt), w.u16(0));
+}
+function ngBlock(w, type, body) {
+  const b = pad4(body);
+  return cat(w.u32(type), w.u32(12 + b.length), b, w.u32(12 + b.length));
+}
+const tsWords = (w, units) => cat(w.u32(Number(units >> 32n)), w.u32(Number(units & 0xffffffffn)));
+const epbBytes = (w, iface, units, data, orig, opts) =>
+  ngBlock(w, NG.EPB, cat(w.u32(iface), tsWords(w, units), w.u32(data.length), w.u32(orig), pad4(data), ngOptions(w, opts)));
+const opbBytes = (w, iface, drops, units, data, orig, opts) =>
+  ngBlock(w, NG.OPB, cat(w.u16(iface), w.u16(drops), tsWords(w, units), w.u32(data.length), w.u32(orig), pad4(data), ngOptions(w, opts)));
+const spbBytes = (w, data, orig) => ngBlock(w, NG.SPB, cat(w.u32(orig), pad4(data)));
+const shbBytes = (w, opts, sectionLength = -1n, bom = BOM) =>
+  ngBlock(w, NG.SHB, cat(w.u32(bom), w.u16(1), w.u16(0), w.u64(sectionLength), ngOptions(w, opts)));
+
+// if_tsresol: MSB clear, a negative power of 10; MSB set, a negative power of 2.
+const unitsPerSec = (tsresol) => (tsresol === undefined ? 1_000_000n : tsresol & 0x80 ? 2n ** BigInt(tsresol & 0x7f) : 10n ** BigInt(tsresol));
+
+// Frame k of a pcapng fixture happens at 1700000000 s + k * 20 ms + (123 + 7k) ns.
+const ngTimeNs = (k) => 1_700_000_000n * 1_000_000_000n + BigInt(k) * 20_000_000n + 123n + 7n * BigInt(k);
+// The interface's 64-bit timestamp for an instant (rounded down to its unit), and what a reader must
+// deliver for it: whole seconds plus if_tsoffset, and the fraction in nanoseconds, rounded down.
+function ngStamp(iface, ns) {
+  const ups = unitsPerSec(iface.tsresol);
+  const units = ((ns - iface.tsoffset * 1_000_000_000n) * ups) / 1_000_000_000n;
+  if (units < 0n || units >= 2n ** 64n) throw new Error('timestamp out of range');
+  return { units, tsSec: Number(units / ups + iface.tsoffset), tsNsec: Number(((units % ups) * 1_000_000_000n) / ups) };
+}
+
+// Items of a pcapng fixture, in file order.
+const SHB = (le, opts = [], o = {}) => ({ kind: 'shb', le, opts, ...o }); // o.sectionLength: 'auto' to fill it in
+const IDB = (linktype, snaplen, o = {}) => ({ kind: 'idb', linktype, snaplen, opts: [], ...o }); // o: tsresol, tsoffset (s), opts
+const EPB = (iface, p, opts = []) => ({ kind: 'epb', iface, p, opts });
+const OPB = (iface, p, o = {}) => ({ kind: 'opb', iface, p, drops: 0, opts: [], ...o });
+const SPB = (p) => ({ kind: 'spb', iface: 0, p });
+const BLOCK = (type, body) => ({ kind: 'block', type, body }); // body: (w) => Buffer
+// Damage: raw bytes (w, ctx) => Buffer starting at the byte offset a reader must report.
+const DAMAGE = (what, bytes) => ({ kind: 'damage', what, bytes });
+
+const NG_FIXTURES = [];
+function ngFixture(name, desc, build) {
+  NG_FIXTURES.push({ name, desc, build });
+}
+
+// Non-packet blocks.
+const nrb = (opts = [[OPT.ns_dnsname, 'dns.example.com']]) => BLOCK(NG.NRB, (w) => {
+  const rec = (type, v) => cat(w.u16(type), w.u16(v.length), pad4(v));
+  const z = (s) => Buffer.from(`${s}\0`, 'latin1');
+  return cat(
+    rec(1, cat(ip4(S4), z('cucm.example.com'))),
+    rec(2, cat(ip6(S6), z('cucm6.example.com'), z('cucm.example.net'))),
+    rec(1, cat(ip4(P4), z('phone.example.org'))),
+    rec(0, Buffer.alloc(0)),
+    ngOptions(w, opts),
+  );
+});
+const isb = (iface, k, recv, drop) => BLOCK(NG.ISB, (w) => cat(
+  w.u32(iface), tsWords(w, BigInt(k) * 1000n), // a plain count in the interface's units; only copied through
+  ngOptions(w, [[OPT.comment, `statistics for interface ${iface}`], [OPT.isb_ifrecv, (x) => x.u64(recv)], [OPT.isb_ifdrop, (x) => x.u64(drop)]]),
+));
+const customBlock = (text) => BLOCK(NG.CB_COPY, (w) => cat(w.u32(32473), Buffer.from(text, 'utf8'))); // PEN 32473: RFC 5612 example
+const dsb = () => BLOCK(NG.DSB, (w) => {
+  const keylog = Buffer.from(`CLIENT_RANDOM ${'5eed'.repeat(16)} ${'ab'.repeat(48)}\n`, 'latin1');
+  return cat(w.u32(0x544c534b), w.u32(keylog.length), pad4(keylog), ngOptions(w, [[OPT.comment, 'TLS key log (fixture data)']]));
+});
+const unknownBlock = (type) => BLOCK(type, () => cat(Buffer.from('block type unknown to every reader: skip me', 'latin1'), rnd(13)));
+const flags = (v) => [OPT.epb_flags, (w) => w.u32(v)]; // bits 0-1: 01 inbound, 10 outbound
+
+ngFixture('ng-le-multi-if', 'little-endian pcapng, 3 interfaces: Ethernet (default µs), RAW (if_tsresol 9, ns), Linux SLL (if_tsresol 0x94 = 2^-20 s, if_tsoffset 1600000000 s); EPBs with opt_comment/epb_flags/epb_dropcount interleaved with NRB, ISB, custom (0x00000BAD), DSB (0x0000000A) and unknown (0x00000F0F) blocks; SHB with comment, shb_os, shb_userappl',
+  () => [
+    SHB(true, [[OPT.comment, 'qosmark pcapng fixture: three interfaces'], [OPT.shb_os, 'none (generated)'], [OPT.shb_userappl, 'qosmark scripts/gen-fixtures.mjs']]),
+    IDB(1, 65535, { opts: [[OPT.if_name, 'eth0'], [OPT.comment, 'Ethernet, default resolution (microseconds)']] }),
+    IDB(101, 262144, { tsresol: 9, opts: [[OPT.if_name, 'tun0'], [OPT.if_description, 'raw IP, nanoseconds']] }),
+    EPB(0, pk('eth0: 1 tag pcp 0, ipv4 udp 20000->20002 rtp, dscp 0', eth(udp4({ sp: 20000, dp: 20002 }), { tags: q(0) }), 'ok rtp'),
+      [[OPT.comment, 'voice on eth0'], flags(1)]),
+    EPB(1, pk('tun0: ipv4 udp 49152->5060 sip, dscp 40', udp4({ sp: 49152, dp: 5060, dscp: 40 }), 'ok sip'), [flags(2)]),
+    nrb(),
+    IDB(113, NO_SNAP_LIMIT, { tsresol: 0x94, tsoffset: 1_600_000_000n, opts: [[OPT.if_name, 'any'], [OPT.comment, 'SLL, 2^-20 s units, offset 1600000000 s']] }),
+    EPB(2, pk('any (SLL pkttype 4): ipv4 udp 16400->16402 rtp, dscp 40', sll(udp4({ sp: 16400, dp: 16402, dscp: 40 }), { pkttype: 4 }), 'ok rtp')),
+    EPB(0, pk('eth0: ipv4 tcp 49153->443 https, dscp 40 (data: kept)', eth(tcp4({ sp: 49153, dp: 443, dscp: 40 })), 'ok https'),
+      [[OPT.comment, 'data: nothing to change']]),
+    isb(0, 3, 1000, 2),
+    EPB(1, pk('tun0: ipv6 udp 30000->16400 rtp', udp6({ sp: 30000, dp: 16400 }), 'ok rtp')),
+    customBlock('qosmark custom block (copiable type 0x00000BAD): copied through untouched'),
+    EPB(2, pk('any (SLL pkttype 0): ipv6 udp 5061->49154 sip, dscp 46', sll(udp6({ src: S6, dst: C6, sp: 5061, dp: 49154, dscp: 46 })), 'ok sip'),
+      [flags(1), [OPT.epb_dropcount, (w) => w.u64(0)]]),
+    dsb(),
+    EPB(0, pk('eth0: ipv4 udp 12345->54321 unmatched, dscp 40', eth(udp4({ sp: 12345, dp: 54321, dscp: 40 })), 'ok - default')),
+    unknownBlock(0x00000f0f),
+    EPB(1, pk('tun0: ipv4 tcp 2748->49160 ctiqbe', tcp4({ src: S4, dst: C4, sp: 2748, dp: 49160 }), 'ok ctiqbe'), [[OPT.comment, 'CTI']]),
+    EPB(2, pk('any (SLL pkttype 1): ARP (not IP)', sll(arp(), { proto: 0x0806, pkttype: 1 }), 'not-ip')),
+    EPB(0, pk('eth0: 1 tag pcp 0, ipv4 tcp 5061->49155 sip', eth(tcp4({ src: S4, dst: C4, sp: 5061, dp: 49155 }), { tags: q(0) }), 'ok sip'),
+      [[OPT.comment, 'signalling, CoS 0 -> 3'], flags(2)]),
+    EPB(2, pk('any (SLL pkttype 0): ipv4 udp 20010->20012 rtp', sll(udp4({ sp: 20010, dp: 20012 })), 'ok rtp')),
+    isb(2, 9, 4, 0),
+  ]);
+
+ngFixture('ng-be', 'big-endian pcapng: Ethernet (if_tsresol 6, snaplen 128; 802.1Q, one 1500-byte frame captured to 128 bytes) and LINKTYPE_IPV6 (if_tsresol 3, ms) interfaces; EPBs, one obsolete packet block (16-bit interface id), NRB, ISB',
+  () => {
+    const big = eth(udp4({ sp: 20020, dp: 20022, payload: rnd(1458) }), { tags: q(1) });
+    return [
+      SHB(false, [[OPT.shb_userappl, 'qosmark scripts/gen-fixtures.mjs'], [OPT.comment, 'big-endian section']]),
+      IDB(1, 128, { tsresol: 6, opts: [[OPT.if_name, 'eth1']] }),
+      IDB(229, 65535, { tsresol: 3, opts: [[OPT.if_name, 'v6tun'], [OPT.comment, 'milliseconds']] }),
+      EPB(0, pk('eth1: 1 tag pcp 0, ipv4 udp 20000->20002 rtp', eth(udp4({ sp: 20000, dp: 20002 }), { tags: q(0) }), 'ok rtp'), [flags(1)]),
+      EPB(1, pk('v6tun: ipv6 udp 5060->5060 sip, dscp 40', udp6({ src: S6, dst: C6, sp: 5060, dp: 5060, dscp: 40 }), 'ok sip')),
+      EPB(0, pk('eth1: 1 tag pcp 1, 1500-byte ipv4 udp rtp captured to 128 bytes', big, 'ok rtp', 128), [[OPT.comment, 'cut by the snap length']]),
+      nrb(),
+      EPB(1, pk('v6tun: ipv6 tcp 49153->443 https, dscp 40', tcp6({ sp: 49153, dp: 443, dscp: 40 }), 'ok https')),
+      EPB(0, pk('eth1: ipv4 tcp 49154->5061 sip, dscp 0', eth(tcp4({ sp: 49154, dp: 5061, payload: rnd(32) })), 'ok sip')),
+      OPB(1, pk('v6tun (obsolete packet block): ipv6 udp 16384->16386 rtp', udp6({ sp: 16384, dp: 16386 }), 'ok rtp'), { drops: 2, opts: [[OPT.pack_flags, (w) => w.u32(1)]] }),
+      isb(1, 6, 20, 1),
+      EPB(1, pk('v6tun: ipv4 packet on LINKTYPE_IPV6: version mismatch', udp4({ sp: 20000, dp: 20002 }), 'malformed')),
+      EPB(0, pk('eth1: ipv4 udp 12345->54321 unmatched', eth(udp4({ sp: 12345, dp: 54321 })), 'ok - default')),
+    ];
+  });
+
+ngFixture('ng-two-sections', 'two sections: little-endian (Ethernet µs, RAW ns; section length filled in) then big-endian (SLL2 at 2^-10 s, LINKTYPE_IPV4 at ns with if_tsoffset -86400 s; section length -1); interface numbering restarts in the second section',
+  () => [
+    SHB(true, [[OPT.comment, 'section 1 (little-endian)']], { sectionLength: 'auto' }),
+    IDB(1, 65535, { opts: [[OPT.if_name, 'eth0']] }),
+    IDB(101, 65535, { tsresol: 9, opts: [[OPT.if_name, 'tun0']] }),
+    EPB(0, pk('s1 eth0: ipv4 udp 20000->20002 rtp', eth(udp4({ sp: 20000, dp: 20002 })), 'ok rtp')),
+    EPB(1, pk('s1 tun0: ipv4 udp 49152->5060 sip', udp4({ sp: 49152, dp: 5060 }), 'ok sip')),
+    EPB(0, pk('s1 eth0: 1 tag, ipv6 udp 16384->16386 rtp', eth(udp6({ sp: 16384, dp: 16386 }), { tags: q(0) }), 'ok rtp')),
+    EPB(1, pk('s1 tun0: ipv6 tcp 49153->443 https, dscp 40', tcp6({ sp: 49153, dp: 443, dscp: 40 }), 'ok https')),
+    SHB(false, [[OPT.comment, 'section 2 (big-endian): interfaces numbered from 0 again']]),
+    IDB(276, 65535, { tsresol: 0x8a, opts: [[OPT.if_name, 'any']] }),
+    IDB(228, 65535, { tsresol: 9, tsoffset: -86400n, opts: [[OPT.if_name, 'ipv4tun']] }),
+    EPB(0, pk('s2 if0 (SLL2): ipv4 udp 20004->20006 rtp, dscp 40', sll2(udp4({ sp: 20004, dp: 20006, dscp: 40 })), 'ok rtp')),
+    EPB(1, pk('s2 if1 (IPv4): ipv4 tcp 5060->49154 sip', tcp4({ src: S4, dst: C4, sp: 5060, dp: 49154 }), 'ok sip')),
+    customBlock('section 2 custom block'),
+    EPB(0, pk('s2 if0 (SLL2 pkttype 4): ipv6 udp 49155->5061 sip', sll2(udp6({ sp: 49155, dp: 5061 }), { pkttype: 4 }), 'ok sip')),
+    EPB(1, pk('s2 if1 (IPv4): ipv4 udp 12345->54321 unmatched, dscp 40', udp4({ sp: 12345, dp: 54321, dscp: 40 }), 'ok - default')),
+    isb(0, 4, 2, 0),
+    EPB(0, pk('s2 if0 (SLL2): ARP (not IP)', sll2(arp(), { proto: 0x0806 }), 'not-ip')),
+  ]);
+
+ngFixture('ng-spb-opb', 'simple packet blocks (interface 0, Ethernet snaplen 96: captured part is min(snaplen, original length), odd lengths padded) and obsolete packet blocks (type 2) on both interfaces, mixed with EPBs',
+  () => {
+    const frame61 = eth(udp4({ sp: 20000, dp: 20002, payload: rnd(19) }));
+    if (frame61.length !== 61) throw new Error('frame61');
+    return [
+      SHB(true, [[OPT.shb_userappl, 'qosmark scripts/gen-fixtures.mjs']]),
+      IDB(1, 96, { opts: [[OPT.if_name, 'eth0'], [OPT.comment, 'snaplen 96']] }),
+      IDB(101, 65535, { tsresol: 9, opts: [[OPT.if_name, 'tun0']] }),
+      SPB(pk('SPB: 1 tag, ipv4 udp 20000->20002 rtp (94 bytes)', eth(udp4({ sp: 20000, dp: 20002 }), { tags: q(0) }), 'ok rtp')),
+      SPB(pk('SPB: 61-byte ipv4 udp rtp (3 bytes of padding)', frame61, 'ok rtp')),
+      SPB(pk('SPB: 1500-byte ipv4 udp 20004->20006 rtp, original length > snaplen: 96 bytes captured', eth(udp4({ sp: 20004, dp: 20006, payload: rnd(1458) })), 'ok rtp')),
+      OPB(0, pk('OPB eth0: ipv4 tcp 49152->5061 sip, dscp 40', eth(tcp4({ sp: 49152, dp: 5061, dscp: 40, payload: rnd(24) })), 'ok sip'), { drops: 3, opts: [[OPT.pack_flags, (w) => w.u32(2)], [OPT.comment, 'obsolete packet block']] }),
+      OPB(1, pk('OPB tun0: ipv6 udp 16384->16386 rtp', udp6({ sp: 16384, dp: 16386 }), 'ok rtp')),
+      SPB(pk('SPB: 1500-byte ipv4 tcp 49153->443 https, dscp 40: 96 bytes captured', eth(tcp4({ sp: 49153, dp: 443, dscp: 40, payload: rnd(1446) })), 'ok https')),
+      EPB(1, pk('EPB tun0: ipv4 udp 49154->5060 sip', udp4({ sp: 49154, dp: 5060 }), 'ok sip')),
+      SPB(pk('SPB: 1 tag pcp 2, ipv6 udp 5060->5060 sip, 150 bytes: 96 captured', eth(udp6({ sp: 5060, dp: 5060, payload: rnd(88) }), { tags: q(2) }), 'ok sip')),
+      SPB(pk('SPB: ARP (not IP)', eth(arp(), { type: 0x0806 }), 'not-ip')),
+      OPB(0, pk('OPB eth0: ipv4 udp 12345->54321 unmatched', eth(udp4({ sp: 12345, dp: 54321 })), 'ok - default')),
+    ];
+  });
+
+// ---- damaged pcapng files: a reader reports the block's byte offset after writing every whole block before it ----
+const ngHead = () => [
+  SHB(true, [[OPT.comment, 'damaged fixture']]),
+  IDB(1, 65535, { opts: [[OPT.if_name, 'eth0']] }),
+  EPB(0, pk('ipv4 udp rtp', eth(udp4({ sp: 20000, dp: 20002 })), 'ok rtp')),
+  nrb(),
+  EPB(0, pk('ipv4 udp sip', eth(udp4({ sp: 49152, dp: 5060 })), 'ok sip')),
+  EPB(0, pk('ipv4 udp unmatched', eth(udp4({ sp: 12345, dp: 54321 })), 'ok - default')),
+];
+const goodAfter = (w) => epbBytes(w, 0, 0n, eth(udp4({ sp: 20002, dp: 20004 })), 94, []);
+ngFixture('ng-bad-trailer', 'error: an EPB whose trailing block total length (len + 4) differs from the leading one (offset = that block); 3 packets and an NRB first, a good EPB after',
+  () => [...ngHead(), DAMAGE('block total length does not match its trailer', (w) => {
+    const b = epbBytes(w, 0, 0n, eth(udp4({ sp: 20000, dp: 20004 })), 94, []);
+    b.writeUInt32LE(b.length + 4, b.length - 4);
+    return cat(b, goodAfter(w));
+  })]);
+ngFixture('ng-block-past-end', 'error: the last block (an EPB of a 1500-byte frame) runs past the end of the file (offset = that block); 3 packets and an NRB first',
+  () => [...ngHead(), DAMAGE('block runs past the end of the file', (w) => {
+    const b = epbBytes(w, 0, 0n, eth(udp4({ sp: 20000, dp: 20004, payload: rnd(1458) })), 1500, []);
+    return b.subarray(0, 700);
+  })]);
+ngFixture('ng-undefined-interface', 'error: in a second section defining only interface 0, an EPB on interface 1 (defined in the first section only: numbering restarts); offset = that block',
+  () => [
+    ...ngHead(),
+    IDB(101, 65535, { opts: [[OPT.if_name, 'tun0']] }),
+    EPB(1, pk('s1 tun0: ipv4 udp 20006->20008 rtp', udp4({ sp: 20006, dp: 20008 }), 'ok rtp')),
+    SHB(true, [[OPT.comment, 'section 2: one interface']]),
+    IDB(101, 65535, { opts: [[OPT.if_name, 'tun0']] }),
+    EPB(0, pk('s2 if0: ipv4 udp 49156->5060 sip', udp4({ sp: 49156, dp: 5060 }), 'ok sip')),
+    DAMAGE('packet on interface 1, which is not defined in this section', (w) => cat(epbBytes(w, 1, 0n, udp4({ sp: 20010, dp: 20012 }), 80, []), goodAfter(w))),
+  ]);
+ngFixture('ng-bad-bom', 'error: a second Section Header Block whose byte-order magic is 0x1A2B3C4E in either byte order (offset = that block); the first section (3 packets) is written',
+  () => [...ngHead(), DAMAGE('bad byte-order magic', (w) => cat(shbBytes(w, [], -1n, 0x1a2b3c4e), ngBlock(w, NG.IDB, cat(w.u16(1), w.u16(0), w.u32(65535))), goodAfter(w)))]);
+
+function buildNg(fx) {
+  seed(fx.name);
+  const items = fx.build();
+  const parts = [];
+  let size = 0;
+  const put = (b) => { parts.push(b); size += b.length; };
+  const frags = new Map();
+  const sections = [];
+  const packets = [];
+  let sec = null;
+  let w = null;
+  let error = null;
+  let lengthPatch = null; // { at, from }: a section length to fill in once the section ends
+  const endSection = () => {
+    if (lengthPatch) lengthPatch.value = BigInt(size - lengthPatch.from);
+    lengthPatch = null;
+  };
+  for (const it of items) {
+    if (error) throw new Error(`${fx.name}: items after the damage`);
+    switch (it.kind) {
+      case 'shb': {
+        endSection();
+        w = ngWriter(it.le);
+        sec = { byteOrder: it.le ? 'le' : 'be', interfaces: [] };
+        sections.push(sec);
+        const b = shbBytes(w, it.opts);
+        if (it.sectionLength === 'auto') lengthPatch = { part: parts.length, le: it.le, from: size + b.length };
+        put(b);
+        if (lengthPatch) sec.patch = lengthPatch;
+        break;
+      }
+      case 'idb': {
+        const opts = [...it.opts];
+        if (it.tsresol !== undefined) opts.push([OPT.if_tsresol, u8(it.tsresol)]);
+        if (it.tsoffset !== undefined) opts.push([OPT.if_tsoffset, (x) => x.u64(it.tsoffset)]);
+        sec.interfaces.push({ linktype: it.linktype, snaplen: it.snaplen, tsresol: it.tsresol ?? null, unitsPerSec: Number(unitsPerSec(it.tsresol)), tsoffset: Number(it.tsoffset ?? 0n) });
+        put(ngBlock(w, NG.IDB, cat(w.u16(it.linktype), w.u16(0), w.u32(it.snaplen), ngOptions(w, opts))));
+        break;
+      }
+      case 'epb':
+      case 'opb':
+      case 'spb': {
+        const i = packets.length;
+        const iface = sec.interfaces[it.iface];
+        if (!iface) throw new Error(`${fx.name} frame ${i + 1}: no interface ${it.iface}`);
+        const p = it.p;
+        const snap = iface.snaplen === NO_SNAP_LIMIT ? Infinity : iface.snaplen;
+        let data;
+        if (it.kind === 'spb') {
+          if (p.cut !== undefined) throw new Error(`${fx.name} frame ${i + 1}: SPBs are cut by the snap length only`);
+          data = p.buf.subarray(0, Math.min(snap, p.buf.length));
+        } else {
+          if (p.cut !== undefined && !(p.cut < p.buf.length && p.cut <= snap)) throw new Error(`${fx.name} #${i + 1}: bad cut`);
+          data = p.cut === undefined ? p.buf : p.buf.subarray(0, p.cut);
+          if (data.length > snap) throw new Error(`${fx.name} frame ${i + 1}: longer than the snap length`);
+        }
+        const e = expectFrame(fx.name, i, p, data, { linktype: iface.linktype, le: w.le }, frags);
+        let stamp = { tsSec: null, tsNsec: null };
+        if (it.kind === 'spb') put(spbBytes(w, data, p.buf.length));
+        else {
+          stamp = ngStamp({ tsresol: iface.tsresol ?? undefined, tsoffset: BigInt(iface.tsoffset) }, ngTimeNs(i));
+          put(it.kind === 'epb'
+            ? epbBytes(w, it.iface, stamp.units, data, p.buf.length, it.opts)
+            : opbBytes(w, it.iface, it.drops, stamp.units, data, p.buf.length, it.opts));
+        }
+        packets.push({
+          ...e, section: sections.length - 1, interface: it.iface, block: it.kind, linktype: iface.linktype,
+          capLen: data.length, origLen: p.buf.length, tsSec: stamp.tsSec, tsNsec: stamp.tsNsec,
+        });
+        break;
+      }
+      case 'block':
+        put(ngBlock(w, it.type, it.body(w)));
+        break;
+      case 'damage':
+        error = { offset: size, what: it.what };
+        put(it.bytes(w));
+        break;
+      default:
+        throw new Error(`unknown item ${it.kind}`);
+    }
+  }
+  endSection();
+  const bytes = cat(...parts);
+  for (const s of sections) {
+    if (!s.patch) continue;
+    const at = parts.slice(0, s.patch.part).reduce((n, b) => n + b.length, 0) + 16;
+    if (s.patch.le) bytes.writeBigInt64LE(s.patch.value, at); else bytes.writeBigInt64BE(s.patch.value, at);
+    s.sectionLength = Number(s.patch.value);
+    delete s.patch;
+  }
+  const orders = [...new Set(sections.map((s) => s.byteOrder))];
+  const expected = {
+    file: `${fx.name}.pcapng`,
+    format: 'pcapng',
+    linktype: null,
+    byteOrder: orders.length === 1 ? orders[0] : 'mixed',
+    tsResolution: null,
+    snaplen: null,
+    sections,
+    error,
+    packets,
+    totals: totalsOf(packets),
+  };
+  if (packets.length > 50) throw new Error(`${fx.name}: too many packets`);
+  return { bytes, json: toJson(expected) };
+}
+
 // ---------------------------------------------------------------- output ---
 
 function parseWant(want) {
@@ -971,23 +1312,8 @@ function build(fx) {
   const packets = res.packets.map((p, i) => {
     const data = p.cut === undefined ? p.buf : p.buf.subarray(0, p.cut);
     if (p.cut !== undefined && !(p.cut < p.buf.length && p.cut <= hdr.snaplen)) throw new Error(`${fx.name} #${i + 1}: bad cut`);
-    const r = analyze(data, p.buf.length, hdr, frags);
-    const w = parseWant(p.want);
-    if (w.status !== r.status || w.rule !== r.rule || w.class !== r.class) {
-      throw new Error(`${fx.name} frame ${i + 1} (${p.note}): declared ${JSON.stringify(w)}, model says ${JSON.stringify({ status: r.status, rule: r.rule, class: r.class })}`);
-    }
-    if (r.status !== 'ok' && r.changed) throw new Error(`${fx.name} frame ${i + 1}: non-ok frame changed`);
-    let note = `${p.note} => ${summary(r)}`;
-    if (r.ipv4ChecksumValidIn === false) {
-      const ck = data.readUInt16BE(ipOffset(data) + 10);
-      note += `; header checksum 0x${hex4(ck)} -> 0x${hex4(r.ipv4ChecksumOut ?? ck)} (still invalid)`;
-    }
     records.push(cat(recordHeader(hdr, i, data.length, p.buf.length), data));
-    return {
-      frame: i + 1, note, status: r.status, ipVersion: r.ipVersion, rule: r.rule, class: r.class,
-      dscpIn: r.dscpIn, dscpOut: r.dscpOut, ecn: r.ecn, pcpIn: r.pcpIn, pcpOut: r.pcpOut, changed: r.changed,
-      ipv4ChecksumValidIn: r.ipv4ChecksumValidIn,
-    };
+    return expectFrame(fx.name, i, p, data, hdr, frags);
   });
   let bytes;
   let error = null;
@@ -1001,9 +1327,6 @@ function build(fx) {
       bytes = cat(bytes, res.tail(records.length));
     }
   }
-  const count = (s) => packets.filter((p) => p.status === s).length;
-  const byClass = { signalling: 0, voice: 0, data: 0, default: 0 };
-  for (const p of packets) if (p.class) byClass[p.class]++;
   const expected = {
     file: `${fx.name}.pcap`,
     linktype: hdr.raw ? null : hdr.linktype,
@@ -1012,18 +1335,46 @@ function build(fx) {
     snaplen: hdr.raw ? null : hdr.snaplen,
     error,
     packets,
-    totals: {
-      packets: packets.length,
-      malformed: count('malformed'),
-      truncated: count('truncated'),
-      notIp: count('not-ip'),
-      dscpChanged: packets.filter((p) => p.dscpIn !== p.dscpOut).length,
-      cosChanged: packets.filter((p) => p.pcpIn[0] !== p.pcpOut[0]).length,
-      byClass,
-    },
+    totals: totalsOf(packets),
   };
   if (packets.length > 50) throw new Error(`${fx.name}: too many packets`);
   return { bytes, json: toJson(expected) };
+}
+
+// Runs the reference model on one captured frame, checks it against the
+// declaration and returns the frame's expected JSON entry.
+function expectFrame(name, i, p, data, hdr, frags) {
+  const r = analyze(data, p.buf.length, hdr, frags);
+  const w = parseWant(p.want);
+  if (w.status !== r.status || w.rule !== r.rule || w.class !== r.class) {
+    throw new Error(`${name} frame ${i + 1} (${p.note}): declared ${JSON.stringify(w)}, model says ${JSON.stringify({ status: r.status, rule: r.rule, class: r.class })}`);
+  }
+  if (r.status !== 'ok' && r.changed) throw new Error(`${name} frame ${i + 1}: non-ok frame changed`);
+  let note = `${p.note} => ${summary(r)}`;
+  if (r.ipv4ChecksumValidIn === false) {
+    const ck = data.readUInt16BE(ipOffset(data) + 10);
+    note += `; header checksum 0x${hex4(ck)} -> 0x${hex4(r.ipv4ChecksumOut ?? ck)} (still invalid)`;
+  }
+  return {
+    frame: i + 1, note, status: r.status, ipVersion: r.ipVersion, rule: r.rule, class: r.class,
+    dscpIn: r.dscpIn, dscpOut: r.dscpOut, ecn: r.ecn, pcpIn: r.pcpIn, pcpOut: r.pcpOut, changed: r.changed,
+    ipv4ChecksumValidIn: r.ipv4ChecksumValidIn,
+  };
+}
+
+function totalsOf(packets) {
+  const count = (s) => packets.filter((p) => p.status === s).length;
+  const byClass = { signalling: 0, voice: 0, data: 0, default: 0 };
+  for (const p of packets) if (p.class) byClass[p.class]++;
+  return {
+    packets: packets.length,
+    malformed: count('malformed'),
+    truncated: count('truncated'),
+    notIp: count('not-ip'),
+    dscpChanged: packets.filter((p) => p.dscpIn !== p.dscpOut).length,
+    cosChanged: packets.filter((p) => p.pcpIn[0] !== p.pcpOut[0]).length,
+    byClass,
+  };
 }
 
 const hex4 = (v) => v.toString(16).padStart(4, '0');
@@ -1060,6 +1411,20 @@ function readme() {
     '',
     ...FIXTURES.map((fx) => `- \`${fx.name}.pcap\` — ${fx.desc}`),
     '',
+    '## pcapng',
+    '',
+    'Each `<name>.pcapng` is written from draft-ietf-opsawg-pcapng (independently of `src/io/pcapng.ts`). Its `<name>.expected.json` has',
+    'the same schema with `"format": "pcapng"`, top-level `linktype`/`tsResolution`/`snaplen` null, `byteOrder` "le", "be" or "mixed",',
+    'and `sections` listing each section\'s byte order and interfaces (`linktype`, `snaplen` (0: no limit), raw `tsresol` (null: absent,',
+    'i.e. microseconds), `unitsPerSec`, `tsoffset` in seconds). Each packet also has `section`, `interface` (numbered from 0 in each section),',
+    '`block` ("epb", "opb" or "spb"), `linktype`, `capLen`, `origLen`, and `tsSec`/`tsNsec`: the time a reader must deliver, i.e. the',
+    '64-bit timestamp divided by the interface\'s units per second plus `if_tsoffset`, the fraction converted to nanoseconds rounded down',
+    '(null for simple packet blocks, which have no timestamp). Packet k (from 0) of a file is stamped at 1700000000 s + k * 20 ms + (123 + 7k) ns,',
+    'rounded down to its interface\'s unit (minus `if_tsoffset`). Marking must copy every block through in order, byte for byte, except the',
+    'packet bytes marking changes; an `error` gives the byte offset of the damaged block, and every whole block before it must be written.',
+    '',
+    ...NG_FIXTURES.map((fx) => `- \`${fx.name}.pcapng\` — ${fx.desc}`),
+    '',
   ];
   return lines.join('\n');
 }
@@ -1067,9 +1432,13 @@ function readme() {
 mkdirSync(OUT_DIR, { recursive: true });
 const show = (p) => relative(process.cwd(), p) || p;
 let total = 0;
-for (const fx of FIXTURES) {
-  const { bytes, json } = build(fx);
-  for (const [file, content] of [[`${fx.name}.pcap`, bytes], [`${fx.name}.expected.json`, json]]) {
+const outputs = [
+  ...FIXTURES.map((fx) => [`${fx.name}.pcap`, fx, build]),
+  ...NG_FIXTURES.map((fx) => [`${fx.name}.pcapng`, fx, buildNg]),
+];
+for (const [capture, fx, make] of outputs) {
+  const { bytes, json } = make(fx);
+  for (const [file, content] of [[capture, bytes], [`${fx.name}.expected.json`, json]]) {
     const path = join(OUT_DIR, file);
     writeFileSync(path, content);
     total += Buffer.byteLength(content);

@@ -55,10 +55,17 @@ const OPB_DATA = 28;
 
 const SPB_ORIGLEN = 8;
 const SPB_DATA = 12;
+/** Fixed fields plus the trailer: the smallest EPB/OPB and SPB. */
+const EPB_MIN_LEN = 32;
+const SPB_MIN_LEN = 16;
+/**
+ * Largest block read. Blocks up to this size are held whole (the buffer
+ * grows for them, once), so a damaged block is never half-written.
+ */
+export const MAX_BLOCK_LEN = 32 * 1024 * 1024;
 
 /** Default resolution: microseconds (if_tsresol absent). */
 const DEFAULT_TS_UNITS_PER_SEC = 1e6;
-const TWO_16 = 65536;
 
 function u32le(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
@@ -101,7 +108,10 @@ class Interfaces {
 /**
  * Splits a 64-bit timestamp (high, low words) in `unitsPerSec` units into
  * seconds and nanoseconds without BigInt (no allocation): long division in
- * 16-bit steps keeps every intermediate below 2^53.
+ * 8-bit steps, and the fraction scaled to nanoseconds in base-1000 steps,
+ * keep every intermediate below 2^53 for resolutions up to 2^40 units per
+ * second (finer than a picosecond). Finer resolutions, which no capture tool
+ * writes, take an exact BigInt path.
  */
 export class TimestampSplitter {
   sec = 0;
@@ -109,28 +119,55 @@ export class TimestampSplitter {
 
   split(high: number, low: number, unitsPerSec: number): void {
     const d = unitsPerSec;
-    const q1 = Math.floor(high / d);
-    const r1 = high - q1 * d;
-    const mid = r1 * TWO_16 + (low >>> 16);
-    const q2 = Math.floor(mid / d);
-    const r2 = mid - q2 * d;
-    const bottom = r2 * TWO_16 + (low & 0xffff);
-    const q3 = Math.floor(bottom / d);
-    const r3 = bottom - q3 * d;
-    this.sec = q1 * 4294967296 + q2 * TWO_16 + q3;
-    this.nsec = d === 1e9 ? r3 : Math.floor((r3 * 1e9) / d);
+    if (d > EXACT_DIVISOR_LIMIT) {
+      this.splitBig(high, low, d);
+      return;
+    }
+    let q = Math.floor(high / d);
+    let r = high - q * d;
+    let sec = q * 4294967296;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      const part = r * 256 + ((low >>> shift) & 0xff);
+      q = Math.floor(part / d);
+      r = part - q * d;
+      sec += q * 2 ** shift;
+    }
+    this.sec = sec;
+    if (d === 1e9) {
+      this.nsec = r;
+      return;
+    }
+    let nsec = 0;
+    for (let i = 0; i < 3; i++) {
+      r *= 1000;
+      const digit = Math.floor(r / d);
+      nsec = nsec * 1000 + digit;
+      r -= digit * d;
+    }
+    this.nsec = nsec;
+  }
+
+  private splitBig(high: number, low: number, d: number): void {
+    const units = (BigInt(high) << 32n) | BigInt(low);
+    const divisor = BigInt(d);
+    this.sec = Number(units / divisor);
+    this.nsec = Number(((units % divisor) * 1_000_000_000n) / divisor);
   }
 }
+
+/** Largest units-per-second value the allocation-free split handles exactly. */
+const EXACT_DIVISOR_LIMIT = 2 ** 40;
 
 export function streamPcapng(
   input: ByteInput,
   output: ByteOutput | null,
-  buf: Uint8Array,
+  initialBuf: Uint8Array,
   have: number,
   handler: FrameHandler,
   progress: StreamProgress | null,
 ): number {
   const file = input.name;
+  let buf = initialBuf;
   const ifaces = new Interfaces();
   const ts = new TimestampSplitter();
   let le = true;
@@ -162,16 +199,18 @@ export function streamPcapng(
       if (len < BLOCK_MIN_LEN || len % 4 !== 0) {
         fail(pos, `block of type 0x${type.toString(16)} has a total length of ${len} (must be a multiple of 4, at least 12)`);
       }
+      if (len > MAX_BLOCK_LEN) {
+        fail(pos, `block of type 0x${type.toString(16)} claims ${len} bytes, more than the ${MAX_BLOCK_LEN >> 20} MiB limit`);
+      }
       if (len > buf.length) {
-        if (type === BT_EPB || type === BT_SPB || type === BT_OPB) {
-          fail(pos, `packet block of ${len} bytes holds more than the 256 KiB a packet may have`);
-        }
-        // A very large non-packet block (secrets, custom): copy it through in pieces.
+        // Rare (huge options, secrets, custom data): grow the buffer once to hold the block whole.
         if (output !== null) output.write(buf, 0, pos);
-        passThroughLargeBlock(input, output, buf, pos, end, len, le, bufFileOff);
-        bufFileOff += pos + len;
+        const bigger = new Uint8Array(len + (buf.length >> 1));
+        bigger.set(buf.subarray(pos, end), 0);
+        bufFileOff += pos;
+        end -= pos;
         pos = 0;
-        end = 0;
+        buf = bigger;
         break;
       }
       if (pos + len > end) break;
@@ -189,6 +228,7 @@ export function streamPcapng(
           readInterface(buf, pos, len, le, ifaces);
           break;
         case BT_EPB: {
+          if (len < EPB_MIN_LEN) fail(pos, `enhanced packet block of ${len} bytes is shorter than 32`);
           const iface = le ? u32le(buf, pos + EPB_INTERFACE) : u32be(buf, pos + EPB_INTERFACE);
           const capLen = le ? u32le(buf, pos + EPB_CAPLEN) : u32be(buf, pos + EPB_CAPLEN);
           if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
@@ -204,6 +244,7 @@ export function streamPcapng(
           break;
         }
         case BT_OPB: {
+          if (len < EPB_MIN_LEN) fail(pos, `obsolete packet block of ${len} bytes is shorter than 32`);
           const iface = le ? u16le(buf, pos + OPB_INTERFACE) : u16be(buf, pos + OPB_INTERFACE);
           const capLen = le ? u32le(buf, pos + OPB_CAPLEN) : u32be(buf, pos + OPB_CAPLEN);
           if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
@@ -220,6 +261,7 @@ export function streamPcapng(
         }
         case BT_SPB: {
           // Simple packet blocks belong to interface 0 and carry no timestamp.
+          if (len < SPB_MIN_LEN) fail(pos, `simple packet block of ${len} bytes is shorter than 16`);
           if (ifaces.count === 0) fail(pos, `packet ${frames + 1} (simple packet block) comes before any interface is defined`);
           const wireLen = le ? u32le(buf, pos + SPB_ORIGLEN) : u32be(buf, pos + SPB_ORIGLEN);
           const room = len - SPB_DATA - 4;
@@ -282,46 +324,4 @@ function readInterface(buf: Uint8Array, pos: number, len: number, le: boolean, i
     o += 4 + ((optLen + 3) & ~3);
   }
   ifaces.add(linkType, snapLen, unitsPerSec, offsetSec);
-}
-
-/**
- * Copies a block too large for the stream buffer straight through, checking
- * its trailer at the end. On return the buffer holds nothing of the file.
- */
-function passThroughLargeBlock(
-  input: ByteInput,
-  output: ByteOutput | null,
-  buf: Uint8Array,
-  pos: number,
-  end: number,
-  len: number,
-  le: boolean,
-  bufFileOff: number,
-): void {
-  const blockFileOff = bufFileOff + pos;
-  let remaining = len;
-  let chunkStart = pos;
-  let chunkEnd = end;
-  const tail = new Uint8Array(4);
-  for (;;) {
-    const take = Math.min(remaining, chunkEnd - chunkStart);
-    // Remember the last 4 bytes seen, for the trailer check.
-    for (let i = Math.max(0, take - 4); i < take; i++) {
-      tail.copyWithin(0, 1);
-      tail[3] = buf[chunkStart + i];
-    }
-    if (output !== null) output.write(buf, chunkStart, take);
-    remaining -= take;
-    if (remaining === 0) break;
-    const n = input.read(buf, 0, Math.min(buf.length, remaining));
-    if (n === 0) {
-      throw new CaptureFileError(input.name, blockFileOff, `file ends inside a block: ${len - remaining} of ${len} bytes`);
-    }
-    chunkStart = 0;
-    chunkEnd = n;
-  }
-  const trailer = le ? u32le(tail, 0) : u32be(tail, 0);
-  if (trailer !== len) {
-    throw new CaptureFileError(input.name, blockFileOff, `block total length ${len} does not match its trailer ${trailer}`);
-  }
 }
