@@ -56,7 +56,8 @@ function scanPcap(buf: Buffer): PcapScan {
   return { header, records, errorOffset: null };
 }
 
-const committedFiles = readdirSync(committed).sort();
+// Subfolders (fixtures/pcaps/sip) belong to their own generators.
+const committedFiles = readdirSync(committed, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
 const pcaps = committedFiles.filter((f) => f.endsWith('.pcap'));
 const pcapngs = committedFiles.filter((f) => f.endsWith('.pcapng'));
 

@@ -56,22 +56,24 @@ export class FragmentTable {
   /** Records the class of a first fragment. */
   insert(buf: Uint8Array, p: ParsedFrame, nowSec: number, rule: number, cls: number): void {
     const home = this.hash(buf, p);
-    let victim = -1;
-    let victimAge = -1;
+    let victim = home;
+    let victimAge = -Infinity;
+    let free = false;
     for (let i = 0; i < PROBE_SLOTS; i++) {
       const slot = (home + i) & this.mask;
       if (this.used[slot] === 0 || this.matches(slot, buf, p) || this.expired(slot, nowSec)) {
         victim = slot;
-        victimAge = Infinity;
+        free = true;
         break;
       }
+      // Ages may be negative when capture timestamps go backwards (merged captures).
       const age = nowSec - this.insertedAt[slot];
       if (age > victimAge) {
         victim = slot;
         victimAge = age;
       }
     }
-    if (victimAge !== Infinity) this.evictions++;
+    if (!free) this.evictions++;
     this.store(victim, buf, p, nowSec, rule, cls);
   }
 

@@ -3,7 +3,7 @@
  * Every problem in the file is collected, not only the first, each naming its
  * key path (list positions from 0) and the bad value.
  */
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { DSCP_MAX, dscpFromName } from './dscp.js';
 import {
   KEEP,
@@ -46,6 +46,9 @@ const MAX_COS = 7;
 export const MAX_RULES = 65535;
 /** Class indexes are stored in bytes, with one kept for the default. */
 export const MAX_CLASSES = 255;
+
+/** The summary and audit name packets that no rule matches "default". */
+const RESERVED_CLASS = 'default';
 
 const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value));
 
@@ -151,20 +154,32 @@ function join(path: string, key: string | number): string {
 
 /** Parses policy text; throws PolicyError listing every problem. */
 export function parsePolicy(text: string, source: string): Policy {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
       const where = pos ? `line ${pos.line}, column ${pos.col}` : '';
-      return { path: where, message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` };
+      // The pretty message starts with the reason, then " at line L, column C:" and a source excerpt.
+      const reason = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      return { path: where, message: `not valid YAML or JSON: ${reason}` };
     });
     throw new PolicyError(source, issues);
   }
-  return validatePolicy(doc.toJS({ maxAliasCount: 100 }), source);
+  return validatePolicy(doc.toJS({ maxAliasCount: 100 }), source, classOrder(doc));
+}
+
+/**
+ * Class names in file order. Plain objects list integer-like keys first, so
+ * the order is read from the YAML mapping itself.
+ */
+function classOrder(doc: ReturnType<typeof parseDocument>): string[] | undefined {
+  const classes = doc.get('classes', true);
+  if (!isMap(classes)) return undefined;
+  return classes.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));
 }
 
 /** Validates an already-parsed document; throws PolicyError listing every problem. */
-export function validatePolicy(doc: unknown, source: string): Policy {
+export function validatePolicy(doc: unknown, source: string, classNamesInOrder?: string[]): Policy {
   const v = new Validator();
   const root = v.mapping('', doc, TOP_KEYS);
   const policy: Policy = {
@@ -178,8 +193,13 @@ export function validatePolicy(doc: unknown, source: string): Policy {
   if (root.classes !== undefined) {
     const classes = v.mapping('classes', root.classes, null);
     if (classes !== undefined) {
-      for (const [name, marking] of Object.entries(classes)) {
-        policy.classes.set(name, v.marking(join('classes', name), marking));
+      const names = classNamesInOrder?.filter((n) => n in classes) ?? Object.keys(classes);
+      for (const name of names) {
+        if (name === RESERVED_CLASS) {
+          v.bad(join('classes', name), name, 'the name "default" is reserved for unmatched packets; set their marking with the top-level default key');
+          continue;
+        }
+        policy.classes.set(name, v.marking(join('classes', name), classes[name]));
       }
       if (policy.classes.size > MAX_CLASSES) v.bad('classes', policy.classes.size, `at most ${MAX_CLASSES} classes`);
     }

@@ -12,7 +12,8 @@ export function policyToDocument(policy: Policy): Record<string, unknown> {
     rules: policy.rules.map(ruleToDocument),
     default: markingToDocument(policy.defaultMarking),
   };
-  if (policy.media.size > 0) doc.media = Object.fromEntries(policy.media);
+  // Written even when empty: an absent key would load back as the default mapping.
+  doc.media = Object.fromEntries(policy.media);
   return doc;
 }
 
@@ -69,6 +70,7 @@ export function policyToYaml(policy: Policy, title: string): string {
   lines.push(rules.length === 0 ? 'rules: []' : 'rules:');
   for (const rule of rules) lines.push(`  - ${flow(rule)}`);
   lines.push(`default: ${flow(doc.default as Record<string, unknown>)}`);
-  if (doc.media) lines.push(`media: ${flow(doc.media as Record<string, unknown>)}`);
+  const media = doc.media as Record<string, unknown>;
+  lines.push(Object.keys(media).length === 0 ? 'media: {}' : `media: ${flow(media)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -39,7 +39,7 @@ export function runAudit(argv: string[]): number {
       },
     });
   } catch (err) {
-    throw asUsageError(err, 'audit');
+    throw asUsageError(err, 'audit', AUDIT_USAGE);
   }
   const { values, positionals } = parsed;
   if (values.help) {

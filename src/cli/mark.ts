@@ -32,7 +32,7 @@ export function runMark(argv: string[]): number {
       },
     });
   } catch (err) {
-    throw asUsageError(err, 'mark');
+    throw asUsageError(err, 'mark', MARK_USAGE);
   }
   const { values, positionals } = parsed;
   if (values.help) {

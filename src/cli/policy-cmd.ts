@@ -32,7 +32,7 @@ function show(argv: string[]): number {
       options: { policy: { type: 'string' }, json: { type: 'boolean', default: false } },
     });
   } catch (err) {
-    throw asUsageError(err, 'policy show');
+    throw asUsageError(err, 'policy show', POLICY_USAGE);
   }
   const { values } = parsed;
   const policy = loadPolicy(values.policy);
@@ -64,7 +64,7 @@ function check(argv: string[]): number {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   } catch (err) {
-    throw asUsageError(err, 'policy check');
+    throw asUsageError(err, 'policy check', POLICY_USAGE);
   }
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError(`policy check: expected a policy file\n${POLICY_USAGE}`);

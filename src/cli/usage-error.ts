@@ -7,10 +7,11 @@ export class UsageError extends Error {
 }
 
 /** Turns node:util parseArgs failures into one-line usage errors. */
-export function asUsageError(err: unknown, command: string): unknown {
+export function asUsageError(err: unknown, command: string, usage?: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    return new UsageError(`${command}: ${(err as Error).message.split('\n')[0]}`);
+    const complaint = `${command}: ${(err as Error).message.split('\n')[0]}`;
+    return new UsageError(usage === undefined ? complaint : `${complaint}\n${usage}`);
   }
   return err;
 }
