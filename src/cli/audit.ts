@@ -4,17 +4,20 @@ import { parseArgs } from 'node:util';
 import { Auditor } from '../audit/auditor.js';
 import { renderAuditHtml } from '../audit/html-report.js';
 import { PacketLog } from '../audit/packet-log.js';
-import { buildAuditReport } from '../audit/report.js';
+import { buildAuditReport, type AuditReport } from '../audit/report.js';
 import { renderAuditText } from '../audit/text-report.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
-import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
+import { reportFailures, type FileErrorDoc } from './mark.js';
+import { runInWorkers, sumCounts } from './parallel.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs } from './pipeline-options.js';
+import { count } from './report.js';
 import { Progress } from './progress.js';
 import { UsageError, asUsageError } from './usage-error.js';
 
-export const AUDIT_USAGE = `usage: qosmark audit INPUT [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
+export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
 ${PIPELINE_USAGE}
   --json             the whole report as one JSON object on stdout
@@ -24,7 +27,82 @@ exit status: 0 nothing mismarked, 1 some packets mismarked, 2 usage or file erro
 
 export const EXIT_MISMARKED = 1;
 
-export function runAudit(argv: string[]): number {
+export interface AuditJob {
+  input: string;
+  args: PipelineArgs;
+  packets?: string;
+  html?: string;
+  progress: boolean;
+}
+
+export type AuditDoc = { command: 'audit'; input: string; format: CaptureFormat | null; policy: string } & AuditReport & {
+  elapsedSeconds: number;
+  packetsPerSecond: number;
+  error: FileErrorDoc | null;
+};
+
+/** Audits one file. Capture-file problems end up in `error`; usage and policy errors throw. */
+export function auditFile(job: AuditJob): AuditDoc {
+  const setup = pipelineSetup('audit', job.args);
+  const policy = setup.policy;
+  const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
+  const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
+  pipeline.observer = auditor;
+  const input = ByteInput.open(job.input);
+  let packetOut: ByteOutput | null = null;
+  let log: PacketLog | null = null;
+  let format: CaptureFormat | null = null;
+  let fileError: CaptureFileError | null = null;
+  const progress = Progress.forRun('qosmark audit', input.size, !job.progress);
+  const started = process.hrtime.bigint();
+  try {
+    if (job.packets !== undefined) {
+      packetOut = ByteOutput.create(job.packets);
+      log = new PacketLog(packetOut);
+      auditor.packetSink = log;
+    }
+    const capture = openCapture(input);
+    format = capture.format;
+    capture.stream(null, pipeline, progress.update);
+  } catch (err) {
+    if (!(err instanceof CaptureFileError)) throw err;
+    fileError = err;
+  } finally {
+    progress.done();
+    log?.flush();
+    packetOut?.close();
+    input.close();
+  }
+  const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const report = buildAuditReport(auditor, pipeline);
+  const policyName = job.args.policy ?? 'built-in';
+  if (job.html !== undefined) {
+    try {
+      fs.writeFileSync(job.html, renderAuditHtml(report, auditTitle(job.input, format, policyName)));
+    } catch (err) {
+      throw new CaptureFileError(job.html, -1, describeOsError(err));
+    }
+  }
+  return {
+    command: 'audit',
+    input: job.input,
+    format,
+    policy: policyName,
+    ...report,
+    elapsedSeconds,
+    packetsPerSecond: report.packets / Math.max(elapsedSeconds, 1e-9),
+    error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
+  };
+}
+
+function auditTitle(input: string, format: CaptureFormat | null, policy: string): string {
+  return `${input}${format ? ` (${format})` : ''}, policy ${policy}`;
+}
+
+/** The parts of audit reports that add up across files. */
+const SUMMABLE = ['packets', 'bytes', 'mismarked', 'verdicts', 'byClass', 'byApp', 'dscpFound', 'cosFound', 'malformed'] as const;
+
+export function runAudit(argv: string[]): number | Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -46,67 +124,48 @@ export function runAudit(argv: string[]): number {
     process.stdout.write(`${AUDIT_USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`audit: expected one input file, got ${positionals.length}\n${AUDIT_USAGE}`);
-  const setup = pipelineSetup('audit', values);
+  if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
+  pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
-  const inPath = positionals[0];
-
-  const policy = setup.policy;
-  const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
-  const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
-  pipeline.observer = auditor;
-  const input = ByteInput.open(inPath);
-  let packetOut: ByteOutput | null = null;
-  let log: PacketLog | null = null;
-  let format: CaptureFormat | null = null;
-  let fileError: CaptureFileError | null = null;
-  const progress = Progress.forRun('qosmark audit', input.size, values.json || values.packets === '-');
-  const started = process.hrtime.bigint();
-  try {
-    if (values.packets !== undefined) {
-      packetOut = ByteOutput.create(values.packets);
-      log = new PacketLog(packetOut);
-      auditor.packetSink = log;
+  if (positionals.length > 1) {
+    if (values.packets !== undefined || values.html !== undefined) {
+      throw new UsageError('audit: --packets and --html take one input file');
     }
-    const capture = openCapture(input);
-    format = capture.format;
-    capture.stream(null, pipeline, progress.update);
-  } catch (err) {
-    if (!(err instanceof CaptureFileError)) throw err;
-    fileError = err;
-  } finally {
-    progress.done();
-    log?.flush();
-    packetOut?.close();
-    input.close();
+    if (positionals.includes('-')) throw new UsageError('audit: - (stdin) takes no other input files');
+    return auditMany(positionals, values, values.json);
   }
-  const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const report = buildAuditReport(auditor, pipeline);
-  const title = `${inPath}${format ? ` (${format})` : ''}, policy ${values.policy ?? 'built-in'}`;
-  if (values.html !== undefined) {
-    try {
-      fs.writeFileSync(values.html, renderAuditHtml(report, title));
-    } catch (err) {
-      throw new CaptureFileError(values.html, -1, describeOsError(err));
-    }
-  }
+  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && values.packets !== '-' });
   const out = values.packets === '-' ? process.stderr : process.stdout;
-  if (values.json) {
-    const doc = {
-      command: 'audit',
-      input: inPath,
-      format,
-      policy: values.policy ?? 'built-in',
-      ...report,
-      elapsedSeconds,
-      packetsPerSecond: report.packets / Math.max(elapsedSeconds, 1e-9),
-      error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
-    };
-    out.write(`${JSON.stringify(doc)}\n`);
-  } else {
-    out.write(`${renderAuditText(report, title).join('\n')}\n`);
-    out.write(`elapsed ${elapsedSeconds.toFixed(3)} s: ${(report.packets / Math.max(elapsedSeconds, 1e-9) / 1e6).toFixed(2)} Mpps\n`);
+  if (values.json) out.write(`${JSON.stringify(doc)}\n`);
+  else {
+    out.write(`${renderAuditText(doc, auditTitle(doc.input, doc.format, doc.policy)).join('\n')}\n`);
+    out.write(`elapsed ${doc.elapsedSeconds.toFixed(3)} s: ${(doc.packetsPerSecond / 1e6).toFixed(2)} Mpps\n`);
   }
-  if (fileError) throw fileError;
-  return report.mismarked > 0 ? EXIT_MISMARKED : 0;
+  if (doc.error) throw new CaptureFileError(doc.error.file, doc.error.offset, doc.error.message);
+  return doc.mismarked > 0 ? EXIT_MISMARKED : 0;
+}
+
+function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise<number> {
+  const started = process.hrtime.bigint();
+  const jobs: AuditJob[] = inputs.map((input) => ({ input, args, progress: false }));
+  return runInWorkers<AuditJob, AuditDoc>('audit', jobs).then((outcomes) => {
+    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const docs = outcomes.filter((o) => o.ok).map((o) => o.result!);
+    const parts = docs.map((d) => Object.fromEntries(SUMMABLE.map((k) => [k, d[k]])));
+    const total = sumCounts(parts, new Set(['expectedDscp', 'expectedCos', 'class'])) as { packets?: number; mismarked?: number };
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ command: 'audit', files: docs, total: { ...total, elapsedSeconds } })}\n`);
+    } else {
+      for (const d of docs) {
+        process.stdout.write(`${renderAuditText(d, auditTitle(d.input, d.format, d.policy)).join('\n')}\n\n`);
+      }
+      process.stdout.write(
+        `qosmark audit: ${docs.length} files in parallel: ${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
+          `elapsed ${elapsedSeconds.toFixed(3)} s\n`,
+      );
+    }
+    const failed = reportFailures(outcomes, docs);
+    if (failed !== 0) return failed;
+    return (total.mismarked ?? 0) > 0 ? EXIT_MISMARKED : 0;
+  });
 }

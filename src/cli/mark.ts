@@ -1,61 +1,58 @@
-/** `qosmark mark IN -o OUT`: rewrite a capture file's markings by policy. */
+/**
+ * `qosmark mark IN -o OUT`: rewrite a capture file's markings by policy.
+ * `qosmark mark A B ... --out-dir DIR`: several files, in parallel across cores.
+ */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { summarize } from '../engine/summary.js';
 import { Pipeline } from '../engine/pipeline.js';
-import { ByteInput, ByteOutput } from '../io/byte-stream.js';
+import { summarize, type RunSummary } from '../engine/summary.js';
+import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
-import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
+import { runInWorkers, sumCounts } from './parallel.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs } from './pipeline-options.js';
 import { Progress } from './progress.js';
-import { renderRun, timing } from './report.js';
+import { count, renderRun, timing, type Timing } from './report.js';
 import { UsageError, asUsageError } from './usage-error.js';
 
-export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [-q]
+export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
+       qosmark mark INPUT... --out-dir DIR [options]     (several files in parallel, one per core)
   INPUT, OUTPUT      capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
 ${PIPELINE_USAGE}
   --json             print the summary as one JSON object
   -q, --quiet        no summary`;
 
-export function runMark(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        ...PIPELINE_ARG_SPECS,
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'mark', MARK_USAGE);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${MARK_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`mark: expected one input file, got ${positionals.length}\n${MARK_USAGE}`);
-  if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
-  const setup = pipelineSetup('mark', values);
-  const inPath = positionals[0];
-  const outPath = values.output;
-  refuseOverwritingInput(inPath, outPath);
+export interface MarkJob {
+  input: string;
+  output: string;
+  args: PipelineArgs;
+  progress: boolean;
+}
 
+export interface FileErrorDoc {
+  file: string;
+  offset: number;
+  message: string;
+}
+
+export type MarkDoc = { command: 'mark'; input: string; output: string; format: CaptureFormat | null } & RunSummary &
+  Timing & { peakRssBytes: number; error: FileErrorDoc | null };
+
+/** Marks one file. Capture-file problems end up in `error`; usage and policy errors throw. */
+export function markFile(job: MarkJob): MarkDoc {
+  const setup = pipelineSetup('mark', job.args);
+  refuseOverwritingInput(job.input, job.output);
   const pipeline = new Pipeline(setup.policy, setup.options);
-  const input = ByteInput.open(inPath);
+  const input = ByteInput.open(job.input);
   let output: ByteOutput;
   try {
-    output = ByteOutput.create(outPath);
+    output = ByteOutput.create(job.output);
   } catch (err) {
     input.close();
     throw err;
   }
-  const progress = Progress.forRun('qosmark mark', input.size, values.json);
+  const progress = Progress.forRun('qosmark mark', input.size, !job.progress);
   const started = process.hrtime.bigint();
   let format: CaptureFormat | null = null;
   let fileError: CaptureFileError | null = null;
@@ -71,29 +68,139 @@ export function runMark(argv: string[]): number {
     input.close();
     output.close();
   }
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const summary = summarize(pipeline);
-  const t = timing(summary, elapsed);
-  // Keep stdout clean for the capture when it is written there.
-  const report = outPath === '-' ? process.stderr : process.stdout;
-  if (values.json) {
-    const doc = {
-      command: 'mark',
-      input: inPath,
-      output: outPath,
-      format,
-      ...summary,
-      ...t,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
-    };
-    report.write(`${JSON.stringify(doc)}\n`);
-  } else if (!values.quiet) {
-    report.write(`qosmark mark: ${inPath} -> ${outPath}${format ? ` (${format})` : ''}\n`);
-    report.write(`${renderRun(summary, t, true).join('\n')}\n`);
+  return {
+    command: 'mark',
+    input: job.input,
+    output: job.output,
+    format,
+    ...summary,
+    ...timing(summary, Number(process.hrtime.bigint() - started) / 1e9),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
+  };
+}
+
+export function runMark(argv: string[]): number | Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        'out-dir': { type: 'string' },
+        ...PIPELINE_ARG_SPECS,
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw asUsageError(err, 'mark', MARK_USAGE);
   }
-  if (fileError) throw fileError;
-  return 0;
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${MARK_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError(`mark: expected an input file\n${MARK_USAGE}`);
+  // Validate options and the policy once, up front, whatever the number of files.
+  pipelineSetup('mark', values);
+  const outDir = values['out-dir'];
+  if (outDir === undefined) {
+    if (positionals.length !== 1) throw new UsageError(`mark: several input files need --out-dir DIR\n${MARK_USAGE}`);
+    if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
+    const doc = markFile({ input: positionals[0], output: values.output, args: values, progress: !values.json });
+    // Keep stdout clean for the capture when it is written there.
+    printMark(doc, values.output === '-' ? process.stderr : process.stdout, values.json, values.quiet);
+    if (doc.error) throw new CaptureFileError(doc.error.file, doc.error.offset, doc.error.message);
+    return 0;
+  }
+  if (values.output !== undefined) throw new UsageError('mark: -o and --out-dir cannot be used together');
+  const jobs = outputsIn(outDir, positionals).map((output, i) => ({ input: positionals[i], output, args: values, progress: false }));
+  const started = process.hrtime.bigint();
+  return runInWorkers<MarkJob, MarkDoc>('mark', jobs).then((outcomes) => {
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    const docs = outcomes.filter((o) => o.ok).map((o) => o.result!);
+    const total = sumCounts(docs as unknown as Record<string, unknown>[], NOT_SUMMED) as unknown as RunSummary;
+    // The policy is the same for every file: take the markings from the first.
+    if (docs.length > 0) {
+      for (const [name, c] of Object.entries(total.classes)) Object.assign(c, { dscp: docs[0].classes[name].dscp, cos: docs[0].classes[name].cos });
+      total.sdp.followed = docs[0].sdp.followed;
+    }
+    const wall = timing(total, elapsed);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ command: 'mark', files: docs, total: { ...total, ...wall } })}\n`);
+    } else if (!values.quiet) {
+      for (const d of docs) {
+        process.stdout.write(
+          `${d.input} -> ${d.output}: ${count(d.packets)} packets, DSCP changed ${count(d.dscpChanged)}, CoS changed ${count(d.cosChanged)}` +
+            `${d.error ? ' (stopped at a file error)' : ''}\n`,
+        );
+      }
+      process.stdout.write(`qosmark mark: ${docs.length} files, ${jobs.length > 1 ? 'in parallel' : 'one file'}; total:\n`);
+      process.stdout.write(`${renderRun(total, wall, true).join('\n')}\n`);
+    }
+    return reportFailures(outcomes, docs);
+  });
+}
+
+/** Summary keys that are not counts. */
+export const NOT_SUMMED: ReadonlySet<string> = new Set([
+  'elapsedSeconds',
+  'packetsPerSecond',
+  'bytesPerSecond',
+  'peakRssBytes',
+  'dscp',
+  'cos',
+  'expectedDscp',
+  'expectedCos',
+  'error',
+  'followed',
+]);
+
+export function printMark(doc: MarkDoc, out: NodeJS.WritableStream, json: boolean, quiet: boolean): void {
+  if (json) out.write(`${JSON.stringify(doc)}\n`);
+  else if (!quiet) {
+    out.write(`qosmark mark: ${doc.input} -> ${doc.output}${doc.format ? ` (${doc.format})` : ''}\n`);
+    out.write(`${renderRun(doc, doc, true).join('\n')}\n`);
+  }
+}
+
+/** One line per failed file; exit status 2 when any failed. */
+export function reportFailures(outcomes: { ok: boolean; message?: string }[], docs: { error: FileErrorDoc | null }[]): number {
+  let failed = false;
+  for (const o of outcomes) {
+    if (!o.ok) {
+      process.stderr.write(`qosmark: ${o.message}\n`);
+      failed = true;
+    }
+  }
+  for (const d of docs) {
+    if (d.error) {
+      process.stderr.write(`qosmark: ${new CaptureFileError(d.error.file, d.error.offset, d.error.message).message}\n`);
+      failed = true;
+    }
+  }
+  return failed ? 2 : 0;
+}
+
+/** DIR/basename for each input; refuses stdin and two inputs with one name. */
+export function outputsIn(dir: string, inputs: string[]): string[] {
+  if (inputs.includes('-')) throw new UsageError('mark: - (stdin) cannot be used with --out-dir');
+  const outputs = inputs.map((i) => path.join(dir, path.basename(i)));
+  const seen = new Set<string>();
+  for (const o of outputs) {
+    if (seen.has(o)) throw new UsageError(`mark: two inputs would both be written to ${o}`);
+    seen.add(o);
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new CaptureFileError(dir, -1, describeOsError(err));
+  }
+  return outputs;
 }
 
 function refuseOverwritingInput(inPath: string, outPath: string): void {

@@ -1,0 +1,67 @@
+/** Several files in one run (worker threads): same bytes as one at a time, totals that add up. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const FIX = path.join(ROOT, 'fixtures/pcaps');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qosmark-multi-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const inputs = ['cupc-ports.pcap', 'fragments.pcap', 'ng-le-multi-if.pcapng'].map((f) => path.join(FIX, f));
+
+describe('mark --out-dir with several files', () => {
+  it('writes the same bytes as single runs and sums the summaries', () => {
+    const dir = path.join(tmp, 'out');
+    const r = run('mark', ...inputs, '--out-dir', dir, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files).toHaveLength(3);
+    let packets = 0;
+    let dscpChanged = 0;
+    for (const input of inputs) {
+      const single = path.join(tmp, `single-${path.basename(input)}`);
+      const s = run('mark', input, '-o', single, '--json');
+      expect(s.status).toBe(0);
+      const one = JSON.parse(s.stdout);
+      packets += one.packets;
+      dscpChanged += one.dscpChanged;
+      expect(fs.readFileSync(path.join(dir, path.basename(input)))).toEqual(fs.readFileSync(single));
+    }
+    expect(doc.total.packets).toBe(packets);
+    expect(doc.total.dscpChanged).toBe(dscpChanged);
+    expect(doc.total.classes.voice.dscp).toBe(46);
+  });
+
+  it('reports a damaged file with one line and exit 2, after finishing the others', () => {
+    const dir = path.join(tmp, 'out2');
+    const r = run('mark', inputs[0], path.join(FIX, 'truncated-record.pcap'), '--out-dir', dir, '-q');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/truncated-record\.pcap: byte 377: /)]);
+    expect(fs.statSync(path.join(dir, 'cupc-ports.pcap')).size).toBe(fs.statSync(inputs[0]).size);
+  });
+
+  it('refuses several inputs without --out-dir, and two inputs with one name', () => {
+    expect(run('mark', inputs[0], inputs[1], '-o', path.join(tmp, 'x.pcap')).status).toBe(2);
+    const r = run('mark', inputs[0], inputs[0], '--out-dir', path.join(tmp, 'o3'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/both be written/);
+  });
+});
+
+describe('audit with several files', () => {
+  it('audits each and adds up the totals; exit 1 when any is mismarked', () => {
+    const r = run('audit', ...inputs, '--json');
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files.map((f: { input: string }) => f.input)).toEqual(inputs);
+    const sum = doc.files.reduce((n: number, f: { mismarked: number }) => n + f.mismarked, 0);
+    expect(doc.total.mismarked).toBe(sum);
+    expect(doc.total.verdicts.ok).toBe(doc.files.reduce((n: number, f: { verdicts: { ok: number } }) => n + f.verdicts.ok, 0));
+  });
+});
