@@ -7,7 +7,7 @@
  * Bounded and allocation-free: a fixed open-addressed table of typed arrays.
  * A key may sit in any of PROBE_SLOTS slots after its hash; when all are
  * taken by live entries the oldest is evicted (and counted). Entries expire
- * after the reassembly time, measured in capture time.
+ * after the reassembly time, measured in whole seconds of capture time.
  */
 import { IPV4_ADDR_LEN, IPV4_SRC } from '../parse/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_SRC } from '../parse/ipv6.js';

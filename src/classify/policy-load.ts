@@ -3,7 +3,8 @@
  * Every problem in the file is collected, not only the first, each naming its
  * key path (list positions from 0) and the bad value.
  */
-import { isMap, isScalar, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import { DSCP_MAX, dscpFromName } from './dscp.js';
 import {
   KEEP,
@@ -153,7 +154,15 @@ function join(path: string, key: string | number): string {
 }
 
 /** Parses policy text; throws PolicyError listing every problem. */
+/** Loaded on first use: runs with the built-in policy never pay for the YAML parser. */
+let yamlModule: typeof YamlModule | undefined;
+function yaml(): typeof YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof YamlModule;
+  return yamlModule;
+}
+
 export function parsePolicy(text: string, source: string): Policy {
+  const { parseDocument } = yaml();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
@@ -172,7 +181,8 @@ export function parsePolicy(text: string, source: string): Policy {
  * Class names in file order. Plain objects list integer-like keys first, so
  * the order is read from the YAML mapping itself.
  */
-function classOrder(doc: ReturnType<typeof parseDocument>): string[] | undefined {
+function classOrder(doc: YamlModule.Document): string[] | undefined {
+  const { isMap, isScalar } = yaml();
   const classes = doc.get('classes', true);
   if (!isMap(classes)) return undefined;
   return classes.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));

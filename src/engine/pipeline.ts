@@ -84,7 +84,9 @@ export class Pipeline {
     if (p.ipVersion === 4) c.ipv4++;
     else if (p.ipVersion === 6) c.ipv6++;
 
-    const nowSec = tsSec + tsNsec * 1e-9;
+    // Whole seconds are fine for the 30 s fragment and 300 s SDP timeouts, and a
+    // small integer passes between functions without boxing a heap number.
+    const nowSec = tsSec;
     const cls = this.classifier.classify(buf, p, nowSec);
     let result = 0;
     if (cls >= 0) {

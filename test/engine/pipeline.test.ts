@@ -148,7 +148,7 @@ describe('Pipeline', () => {
       { bytes: first, linkType: 1, ts: [100, 0] },
       { bytes: later, linkType: 1, ts: [130, 0] }, // exactly 30 s later: still the same datagram
       { bytes: stray, linkType: 1, ts: [130, 0] },
-      { bytes: later, linkType: 1, ts: [130, 1] }, // 30 s + 1 ns: expired (capture time incl. ns)
+      { bytes: later, linkType: 1, ts: [131, 0] }, // 31 s: expired (timeouts count whole seconds of capture time)
     ]);
     expect(out[0][15] >>> 2).toBe(46);
     expect(out[1][15] >>> 2).toBe(46);
