@@ -34,7 +34,9 @@ export const IPPROTO_ICMP = 1;
 /** Shortest Ethernet frame without FCS; shorter frames are zero-padded to it. */
 export const ETH_MIN_FRAME = 60;
 export const MAX_TEMPLATE_TAGS = 8;
-export const TCP_HEADER_LEN = 32; // 20 + NOP NOP timestamps (RFC 7323), as Linux sends
+/** TCP header with NOP NOP timestamps (RFC 7323), as Linux and macOS send it; Windows sends 20 bytes. */
+export const TCP_HEADER_LEN_TS = 32;
+export const TCP_HEADER_LEN = 20;
 export const UDP_HEADER_LEN = 8;
 export const ICMP_HEADER_LEN = 8;
 export const IPV4_DF = 0x4000;
@@ -65,6 +67,8 @@ export interface FrameSpec {
   ipv6Ext: readonly number[];
   /** Upper-layer protocol: TCP, UDP, ICMP, ICMPv6. */
   proto: number;
+  /** TCP: carry the timestamps option (32-byte header) or not (20). */
+  tcpTimestamps: boolean;
   srcPort: number;
   dstPort: number;
   /** ICMP type, for ICMP templates. */
@@ -75,26 +79,32 @@ export interface FrameSpec {
   payload: Uint8Array;
 }
 
+const EMPTY = new Uint8Array(0);
+const EMPTY_PREFIX = new Uint32Array(1);
+const ZERO4 = new Uint8Array(4);
+
 export function frameSpec(partial: Partial<FrameSpec> & Pick<FrameSpec, 'srcMac' | 'dstMac'>): FrameSpec {
   return {
-    tags: [],
-    ipVersion: 4,
-    etherType: 0,
-    src: new Uint8Array(4),
-    dst: new Uint8Array(4),
-    ttl: 64,
-    ecn: 0,
-    flowLabel: 0,
-    dontFragment: true,
-    ipv4Options: null,
-    ipv6Ext: [],
-    proto: IPPROTO_UDP,
-    srcPort: 0,
-    dstPort: 0,
-    icmpType: 8,
-    appHead: new Uint8Array(0),
-    payload: new Uint8Array(0),
-    ...partial,
+    srcMac: partial.srcMac,
+    dstMac: partial.dstMac,
+    tags: partial.tags ?? [],
+    ipVersion: partial.ipVersion ?? 4,
+    etherType: partial.etherType ?? 0,
+    src: partial.src ?? ZERO4,
+    dst: partial.dst ?? ZERO4,
+    ttl: partial.ttl ?? 64,
+    ecn: partial.ecn ?? 0,
+    flowLabel: partial.flowLabel ?? 0,
+    dontFragment: partial.dontFragment ?? true,
+    ipv4Options: partial.ipv4Options ?? null,
+    ipv6Ext: partial.ipv6Ext ?? [],
+    proto: partial.proto ?? IPPROTO_UDP,
+    tcpTimestamps: partial.tcpTimestamps ?? true,
+    srcPort: partial.srcPort ?? 0,
+    dstPort: partial.dstPort ?? 0,
+    icmpType: partial.icmpType ?? 8,
+    appHead: partial.appHead ?? EMPTY,
+    payload: partial.payload ?? EMPTY,
   };
 }
 
@@ -113,20 +123,20 @@ function extLen(type: number): number {
   }
 }
 
-function l4HeaderLen(proto: number): number {
-  if (proto === IPPROTO_TCP) return TCP_HEADER_LEN;
+function l4HeaderLen(proto: number, tcpTimestamps: boolean): number {
+  if (proto === IPPROTO_TCP) return tcpTimestamps ? TCP_HEADER_LEN_TS : TCP_HEADER_LEN;
   if (proto === IPPROTO_UDP) return UDP_HEADER_LEN;
   if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return ICMP_HEADER_LEN;
   return 0;
 }
 
-/** Bytes a spec's frame takes at its longest payload. */
-export function specFrameLen(spec: FrameSpec): number {
+/** Bytes of a spec's frame before the payload: the template slot. */
+export function specHeaderLen(spec: FrameSpec): number {
   let n = 14 + 4 * spec.tags.length;
   if (spec.ipVersion === 4) n += 20 + (spec.ipv4Options?.length ?? 0);
   else if (spec.ipVersion === 6) n += 40 + spec.ipv6Ext.reduce((a, t) => a + extLen(t), 0);
-  if (spec.ipVersion !== 0) n += l4HeaderLen(spec.proto) + spec.appHead.length;
-  return Math.max(ETH_MIN_FRAME, n + spec.payload.length);
+  if (spec.ipVersion !== 0) n += l4HeaderLen(spec.proto, spec.tcpTimestamps) + spec.appHead.length;
+  return n;
 }
 
 /** Ones'-complement sum (unfolded) of `len` bytes as big-endian words; an odd last byte is padded. */
@@ -144,13 +154,15 @@ export function fold(s: number): number {
 }
 
 export class Template {
-  /** Slot in the pool. */
+  /** Header slot in the pool. */
   off = -1;
   readonly cap: number;
+  /** Where the (shared) payload bytes sit in the pool. */
+  paySrc = -1;
   /** Set by build(). */
   ipVersion = 0;
   tagCount = 0;
-  readonly tci = new Int32Array(MAX_TEMPLATE_TAGS);
+  readonly tci: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   l3Off = -1;
   /** IPv4 header with options, or IPv6 header with its extension headers. */
   l3HdrLen = 0;
@@ -158,7 +170,10 @@ export class Template {
   fragHdrOff = -1;
   l4Off = -1;
   proto = -1;
+  /** L4 header alone (TCP 20 or 32, UDP 8, ICMP 8). */
+  l4HdrLen = 0;
   headLen = 0;
+  /** Frame offset of the first payload byte: the header slot's length. */
   payloadOff = 0;
   maxPayload = 0;
   /** L4 checksum offset from l4Off; -1 when the protocol has none we fill. */
@@ -173,16 +188,18 @@ export class Template {
   /** Low nibble of IPv6 byte 1: the flow label's top bits. */
   flowHi = 0;
   /** prefix[n]: unfolded sum of the first n payload bytes. */
-  prefix = new Uint32Array(1);
+  prefix: Uint32Array = EMPTY_PREFIX;
+  /** The payload as a view of the pool, for one TypedArray.set of long payloads. */
+  payView: Uint8Array = EMPTY;
 
   constructor(public spec: FrameSpec) {
-    this.cap = specFrameLen(spec);
+    this.cap = specHeaderLen(spec);
   }
 
   /** (Re)builds the frame into its pool slot from `spec`, which may have changed in place. */
   build(pool: Uint8Array): void {
     const s = this.spec;
-    if (specFrameLen(s) > this.cap) throw new Error('generator: template outgrew its slot');
+    if (specHeaderLen(s) !== this.cap) throw new Error('generator: template changed its header length');
     const b = pool;
     const base = this.off;
     b.fill(0, base, base + this.cap);
@@ -212,7 +229,7 @@ export class Template {
       this.l4Off = o;
       this.headLen = 0;
       this.proto = -1;
-      this.setPayload(b, base, o, s.payload);
+      this.setPayload(o, s.payload);
       return;
     }
     this.l3Off = o;
@@ -279,7 +296,8 @@ export class Template {
     this.l4Off = l4;
     this.proto = s.proto;
     const l4b = base + l4;
-    const hl = l4HeaderLen(s.proto);
+    const hl = l4HeaderLen(s.proto, s.tcpTimestamps);
+    this.l4HdrLen = hl;
     if (s.proto === IPPROTO_UDP || s.proto === IPPROTO_TCP) {
       b[l4b] = s.srcPort >>> 8;
       b[l4b + 1] = s.srcPort & 0xff;
@@ -290,12 +308,14 @@ export class Template {
       this.csumOff = 6;
     } else if (s.proto === IPPROTO_TCP) {
       this.csumOff = 16;
-      b[l4b + 12] = (TCP_HEADER_LEN / 4) << 4;
+      b[l4b + 12] = (hl / 4) << 4;
       b[l4b + 13] = 0x10; // ACK
-      b[l4b + 20] = 1; // NOP
-      b[l4b + 21] = 1; // NOP
-      b[l4b + 22] = 8; // timestamps
-      b[l4b + 23] = 10;
+      if (hl === TCP_HEADER_LEN_TS) {
+        b[l4b + 20] = 1; // NOP
+        b[l4b + 21] = 1; // NOP
+        b[l4b + 22] = 8; // timestamps
+        b[l4b + 23] = 10;
+      }
     } else if (s.proto === IPPROTO_ICMP || s.proto === IPPROTO_ICMPV6) {
       this.csumOff = 2;
       b[l4b] = s.icmpType;
@@ -307,25 +327,35 @@ export class Template {
     b.set(s.appHead, l4b + hl);
     this.headLen = hl + s.appHead.length;
     if (this.headLen % 2 !== 0) throw new Error('generator: template head must have an even length');
-    this.setPayload(b, base, l4 + this.headLen, s.payload);
+    this.setPayload(l4 + this.headLen, s.payload);
   }
 
-  private setPayload(b: Uint8Array, base: number, payloadOff: number, payload: Uint8Array): void {
+  private setPayload(payloadOff: number, payload: Uint8Array): void {
+    if (payloadOff !== this.cap) throw new Error('generator: template header length mismatch');
     this.payloadOff = payloadOff;
     this.maxPayload = payload.length;
-    b.set(payload, base + payloadOff);
-    if (this.prefix.length !== payload.length + 1) this.prefix = new Uint32Array(payload.length + 1);
-    const p = this.prefix;
-    let run = 0;
-    for (let n = 1; n <= payload.length; n++) {
-      if ((n & 1) === 1) {
-        p[n] = run + (payload[n - 1] << 8);
-      } else {
-        run += (payload[n - 2] << 8) | payload[n - 1];
-        p[n] = run;
-      }
+    this.prefix = prefixSums(payload);
+  }
+}
+
+const prefixCache = new WeakMap<Uint8Array, Uint32Array>();
+
+/** prefix[n]: unfolded ones'-complement sum of the first n bytes; cached per payload buffer. */
+function prefixSums(payload: Uint8Array): Uint32Array {
+  let p = prefixCache.get(payload);
+  if (p !== undefined) return p;
+  p = new Uint32Array(payload.length + 1);
+  let run = 0;
+  for (let n = 1; n <= payload.length; n++) {
+    if ((n & 1) === 1) {
+      p[n] = run + (payload[n - 1] << 8);
+    } else {
+      run += (payload[n - 2] << 8) | payload[n - 1];
+      p[n] = run;
     }
   }
+  prefixCache.set(payload, p);
+  return p;
 }
 
 /**

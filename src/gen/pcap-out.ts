@@ -26,6 +26,8 @@ export class PcapOut {
     readonly start: number,
     readonly end: number,
     private readonly sink: Sink,
+    /** Added to every timestamp (µs since 1970). */
+    readonly epochUs = 0,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
@@ -55,9 +57,10 @@ export class PcapOut {
   commit(f: number, frameLen: number, tsUs: number): void {
     const dv = this.dv;
     const h = f - RECORD_HEADER_LEN;
-    const sec = Math.floor(tsUs / 1e6);
+    const abs = tsUs + this.epochUs;
+    const sec = Math.floor(abs / 1e6);
     dv.setUint32(h, sec, true);
-    dv.setUint32(h + 4, tsUs - sec * 1e6, true);
+    dv.setUint32(h + 4, abs - sec * 1e6, true);
     dv.setUint32(h + 8, frameLen, true);
     dv.setUint32(h + 12, frameLen, true);
     this.pos = f + frameLen;

@@ -5,49 +5,48 @@
  * it the same output bytes.
  */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** sfc32 state a, b, c, counter d: int32 slots, so no step allocates. */
+  private readonly s = new Int32Array(4);
 
   constructor(seed: number) {
-    let s = seed >>> 0;
+    let x = seed >>> 0;
     const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return z ^ (z >>> 16);
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next() | 1;
+    this.s[0] = next();
+    this.s[1] = next();
+    this.s[2] = next();
+    this.s[3] = next() | 1;
     for (let i = 0; i < 15; i++) this.u32();
   }
 
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
-    const a = this.a;
-    const b = this.b;
-    const c = this.c;
-    const d = this.d;
+    const s = this.s;
+    const a = s[0];
+    const b = s[1];
+    const c = s[2];
+    const d = s[3];
     const t = (((a + b) | 0) + d) | 0;
-    this.d = (d + 1) | 0;
-    this.a = b ^ (b >>> 9);
-    this.b = (c + (c << 3)) | 0;
-    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    s[3] = (d + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
 
   /** Uniform in [0, 1). */
   float(): number {
-    return this.u32() / 4294967296;
+    return this.u32() * 2.3283064365386963e-10;
   }
 
   /** Uniform integer in [lo, hi], both inclusive. */
   int(lo: number, hi: number): number {
-    return lo + Math.floor(this.float() * (hi - lo + 1));
+    return lo + Math.floor(this.u32() * 2.3283064365386963e-10 * (hi - lo + 1));
   }
 
   /** Uniform even integer in [lo, hi]; `lo` must be even. */

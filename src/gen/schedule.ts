@@ -1,17 +1,24 @@
 /**
- * The generator's clock: a binary min-heap of stream indexes keyed by each
+ * The generator's clock: a 4-ary min-heap of stream indexes keyed by each
  * stream's next send time (integer µs). Popping in key order makes the file's
- * timestamps monotonic; ties go to the lower stream index, so the order is a
- * function of the seed alone. A stream with nothing to send waits at +∞ until
- * another stream (its call's signalling) reschedules it.
+ * timestamps monotonic. The stream index is folded into the low bits of the
+ * key (time × 2^k + index), so ties go to the lower index with one float
+ * comparison and the order is a function of the seed alone. A stream with
+ * nothing to send waits at +∞ until another stream (its call's signalling)
+ * reschedules it.
  */
 export class Schedule {
-  readonly key: Float64Array;
+  /** Composite keys, by stream. */
+  private readonly ckey: Float64Array;
   private readonly heap: Int32Array;
   private readonly pos: Int32Array;
+  private readonly scale: number;
 
   constructor(readonly size: number) {
-    this.key = new Float64Array(size).fill(Infinity);
+    let scale = 1;
+    while (scale < size) scale *= 2;
+    this.scale = scale;
+    this.ckey = new Float64Array(size).fill(Infinity);
     this.heap = new Int32Array(size);
     this.pos = new Int32Array(size);
     for (let i = 0; i < size; i++) {
@@ -20,70 +27,82 @@ export class Schedule {
     }
   }
 
-  /** Sets every key at once (before the run) and orders the heap. */
-  init(keys: ArrayLike<number>): void {
-    for (let i = 0; i < this.size; i++) this.key[i] = keys[i];
-    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
+  /** Sets every send time at once (before the run) and orders the heap. */
+  init(times: ArrayLike<number>): void {
+    for (let i = 0; i < this.size; i++) this.ckey[i] = this.composite(i, times[i]);
+    for (let i = this.size - 1; i >= 0; i--) this.down(i);
+  }
+
+  private composite(stream: number, t: number): number {
+    return t === Infinity ? Infinity : t * this.scale + stream;
   }
 
   top(): number {
     return this.heap[0];
   }
 
-  topKey(): number {
-    return this.key[this.heap[0]];
+  /** Send time of the stream at the top. */
+  topTime(): number {
+    const k = this.ckey[this.heap[0]];
+    return k === Infinity ? Infinity : Math.floor(k / this.scale);
   }
 
-  /** New key for the stream at the top (the one that just sent). */
-  replaceTop(k: number): void {
-    this.key[this.heap[0]] = k;
-    this.down(0);
-  }
-
-  /** New key for any stream. */
-  update(stream: number, k: number): void {
-    const old = this.key[stream];
-    this.key[stream] = k;
+  /** New send time for any stream. */
+  update(stream: number, t: number): void {
+    const old = this.ckey[stream];
+    const k = this.composite(stream, t);
+    this.ckey[stream] = k;
     if (k < old) this.up(this.pos[stream]);
     else this.down(this.pos[stream]);
   }
 
-  private less(a: number, b: number): boolean {
-    const ka = this.key[a];
-    const kb = this.key[b];
-    return ka < kb || (ka === kb && a < b);
-  }
-
   private up(i: number): void {
     const heap = this.heap;
+    const key = this.ckey;
+    const pos = this.pos;
     const s = heap[i];
+    const ks = key[s];
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const ps = heap[parent];
-      if (!this.less(s, ps)) break;
+      if (key[ps] <= ks) break;
       heap[i] = ps;
-      this.pos[ps] = i;
+      pos[ps] = i;
       i = parent;
     }
     heap[i] = s;
-    this.pos[s] = i;
+    pos[s] = i;
   }
 
   private down(i: number): void {
     const heap = this.heap;
+    const key = this.ckey;
+    const pos = this.pos;
     const n = this.size;
     const s = heap[i];
+    const ks = key[s];
     for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && this.less(heap[c + 1], heap[c])) c++;
-      const cs = heap[c];
-      if (!this.less(cs, s)) break;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let c = first;
+      let cs = heap[first];
+      let kc = key[cs];
+      const last = first + 4 < n ? first + 4 : n;
+      for (let j = first + 1; j < last; j++) {
+        const sj = heap[j];
+        const kj = key[sj];
+        if (kj < kc) {
+          c = j;
+          cs = sj;
+          kc = kj;
+        }
+      }
+      if (ks <= kc) break;
       heap[i] = cs;
-      this.pos[cs] = i;
+      pos[cs] = i;
       i = c;
     }
     heap[i] = s;
-    this.pos[s] = i;
+    pos[s] = i;
   }
 }
