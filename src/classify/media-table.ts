@@ -68,8 +68,10 @@ export class MediaTable {
     this.free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeTop = capacity;
-    this.fifo = new Int32Array(capacity);
-    this.fifoGen = new Float64Array(capacity);
+    // Twice the capacity: removed entries leave stale places, and compacting at most
+    // once per `capacity` inserts keeps insertion amortised O(1).
+    this.fifo = new Int32Array(2 * capacity);
+    this.fifoGen = new Float64Array(2 * capacity);
     this.gen = new Float64Array(capacity);
   }
 
@@ -82,7 +84,18 @@ export class MediaTable {
     const len = v4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
     const srcOff = p.l3Off + (v4 ? IPV4_SRC : IPV6_SRC);
     const dstOff = p.l3Off + (v4 ? IPV4_DST : IPV6_DST);
-    return this.lookup(buf, srcOff, len, p.ipVersion, p.srcPort, nowSec) || this.lookup(buf, dstOff, len, p.ipVersion, p.dstPort, nowSec);
+    if (this.lookup(buf, srcOff, len, p.ipVersion, p.srcPort, nowSec)) {
+      // Keep the other end's entry alive too: idle means no packet to or from an endpoint.
+      const cls = this.foundClass;
+      const stream = this.foundStream;
+      const entry = this.foundEntry;
+      this.lookup(buf, dstOff, len, p.ipVersion, p.dstPort, nowSec);
+      this.foundClass = cls;
+      this.foundStream = stream;
+      this.foundEntry = entry;
+      return true;
+    }
+    return this.lookup(buf, dstOff, len, p.ipVersion, p.dstPort, nowSec);
   }
 
   private lookup(buf: Uint8Array, addrOff: number, len: number, version: number, port: number, nowSec: number): boolean {
@@ -180,8 +193,8 @@ export class MediaTable {
   }
 
   private pushFifo(e: number): void {
-    if (this.fifoLen === this.capacity) this.compactFifo();
-    const at = (this.fifoHead + this.fifoLen) % this.capacity;
+    if (this.fifoLen === this.fifo.length) this.compactFifo();
+    const at = (this.fifoHead + this.fifoLen) % this.fifo.length;
     this.fifo[at] = e;
     this.fifoGen[at] = this.gen[e];
     this.fifoLen++;
@@ -190,11 +203,12 @@ export class MediaTable {
   /** Drops queue positions whose entry was removed since (its generation changed). */
   private compactFifo(): void {
     let kept = 0;
+    const ring = this.fifo.length;
     for (let i = 0; i < this.fifoLen; i++) {
-      const at = (this.fifoHead + i) % this.capacity;
+      const at = (this.fifoHead + i) % ring;
       const e = this.fifo[at];
       if (this.gen[e] === this.fifoGen[at]) {
-        const to = (this.fifoHead + kept) % this.capacity;
+        const to = (this.fifoHead + kept) % ring;
         this.fifo[to] = e;
         this.fifoGen[to] = this.fifoGen[at];
         kept++;
@@ -207,7 +221,7 @@ export class MediaTable {
     while (this.fifoLen > 0) {
       const e = this.fifo[this.fifoHead];
       const g = this.fifoGen[this.fifoHead];
-      this.fifoHead = (this.fifoHead + 1) % this.capacity;
+      this.fifoHead = (this.fifoHead + 1) % this.fifo.length;
       this.fifoLen--;
       if (this.gen[e] === g) {
         this.remove(e);

@@ -25,6 +25,9 @@ const TCP_FLAGS = 13;
 const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
+/** TLS record header (RFC 8446 section 5.1): content type 22 (handshake), legacy version 3.x. */
+const TLS_HANDSHAKE = 0x16;
+const TLS_MAJOR_VERSION = 0x03;
 /** Per-connection reassembly bound; a SIP message larger than this is not followed. */
 export const MAX_STREAM_BYTES = 65536;
 export const MAX_TCP_CONNECTIONS = 4096;
@@ -33,6 +36,10 @@ const REASSEMBLY_TIMEOUT_SEC = 30;
 /** Calls and streams kept for the audit's per-call view; beyond, only counted. */
 export const MAX_RECORDED_CALLS = 10000;
 export const MAX_RECORDED_STREAMS = 40000;
+/** Dialogs followed at once; the oldest is forgotten (entries released) beyond this. */
+export const MAX_DIALOGS = 16384;
+/** Fragments held before their datagram's first fragment has shown it is SIP. */
+const MAX_HELD_DATAGRAMS = 32;
 
 export interface StreamRecord {
   call: number;
@@ -64,6 +71,8 @@ export interface CallRecord {
 interface Dialog {
   id: number;
   call: number;
+  /** A 2xx answered the INVITE: a later failed re-INVITE leaves the session as it was (RFC 3261 14.1). */
+  established: boolean;
   /** Side → media entries (entry id, generation) it advertised. */
   sides: Map<string, number[]>;
 }
@@ -72,6 +81,8 @@ interface TcpStream {
   nextSeq: number;
   text: string;
   dropped: boolean;
+  /** The first data segment has been seen (and checked for TLS). */
+  sawData: boolean;
 }
 
 interface Datagram {
@@ -94,6 +105,7 @@ export class SipCounters {
   reassemblyDropped = 0;
   unmappedStreams = 0;
   callsNotRecorded = 0;
+  dialogsEvicted = 0;
 }
 
 export class SipInspector {
@@ -103,6 +115,8 @@ export class SipInspector {
   private readonly dialogs = new Map<string, Dialog>();
   private readonly tcp = new Map<string, TcpStream>();
   private readonly datagrams = new Map<string, Datagram>();
+  /** Non-first fragments that came before their first fragment (not yet known to be SIP). */
+  private readonly held = new Map<string, Datagram>();
   private nextDialog = 1;
   /** Frame number, for setup-frame records. */
   frame = 0;
@@ -137,7 +151,7 @@ export class SipInspector {
   }
 
   private reassemble(buf: Uint8Array, p: ParsedFrame, end: number, nowSec: number): Uint8Array | null {
-    const key = `${p.ipVersion}|${addrHex(buf, p)}|${p.fragId}|${p.fragProto}`;
+    const key = datagramKey(buf, p);
     let d = this.datagrams.get(key);
     if (d === undefined) {
       this.expireDatagrams(nowSec);
@@ -145,7 +159,8 @@ export class SipInspector {
         this.counters.reassemblyDropped++;
         return null;
       }
-      d = { parts: [], totalLen: -1, startSec: nowSec, bytes: 0 };
+      d = this.held.get(key) ?? { parts: [], totalLen: -1, startSec: nowSec, bytes: 0 };
+      this.held.delete(key);
       this.datagrams.set(key, d);
     }
     if (p.ipEnd > p.capEnd) {
@@ -163,6 +178,7 @@ export class SipInspector {
       this.counters.reassemblyDropped++;
       return null;
     }
+    d.startSec = Math.min(d.startSec || nowSec, nowSec);
     if (d.totalLen < 0) return null;
     const whole = new Uint8Array(d.totalLen);
     const covered = new Uint8Array(d.totalLen);
@@ -177,6 +193,26 @@ export class SipInspector {
     return whole;
   }
 
+  /**
+   * Keeps a non-first fragment whose first fragment has not been seen: if
+   * that first fragment turns out to be SIP, the datagram can still be read.
+   */
+  holdFragment(buf: Uint8Array, p: ParsedFrame): void {
+    if (p.fragProto !== IPPROTO_UDP || p.ipEnd > p.capEnd) return;
+    const key = datagramKey(buf, p);
+    let d = this.held.get(key);
+    if (d === undefined) {
+      if (this.held.size >= MAX_HELD_DATAGRAMS) this.held.delete(this.held.keys().next().value as string);
+      d = { parts: [], totalLen: -1, startSec: 0, bytes: 0 };
+      this.held.set(key, d);
+    }
+    const bytes = buf.slice(p.l4Off, p.ipEnd);
+    if (d.bytes + bytes.length > MAX_STREAM_BYTES) return;
+    d.parts.push({ offset: p.fragOffset, bytes });
+    d.bytes += bytes.length;
+    if (!p.fragMore) d.totalLen = p.fragOffset + bytes.length;
+  }
+
   private expireDatagrams(nowSec: number): void {
     for (const [key, d] of this.datagrams) {
       if (nowSec - d.startSec > REASSEMBLY_TIMEOUT_SEC) {
@@ -188,14 +224,14 @@ export class SipInspector {
 
   private inspectTcp(buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
     if (p.l4Off + TCP_FLAGS + 1 > p.capEnd) return;
-    const key = connectionKey(buf, p);
+    const key = connectionKey(buf, p, false);
     const flags = buf[p.l4Off + TCP_FLAGS];
     const seq = readU32(buf, p.l4Off + TCP_SEQ);
     const dataStart = p.l4Off + (buf[p.l4Off + TCP_DATA_OFFSET] >>> 4) * 4;
     const dataEnd = p.ipEnd;
     let stream = this.tcp.get(key);
     if ((flags & TCP_SYN) !== 0) {
-      this.track(key, { nextSeq: (seq + 1) >>> 0, text: '', dropped: false });
+      this.track(key, { nextSeq: (seq + 1) >>> 0, text: '', dropped: false, sawData: false });
       return;
     }
     if ((flags & TCP_RST) !== 0) {
@@ -204,17 +240,34 @@ export class SipInspector {
     }
     if (dataStart < dataEnd) {
       if (stream === undefined) {
-        stream = { nextSeq: seq, text: '', dropped: false };
+        stream = { nextSeq: seq, text: '', dropped: false, sawData: false };
         this.track(key, stream);
-        if (buf[dataStart] === 0x16 && dataStart + 1 < p.capEnd && buf[dataStart + 1] === 0x03) {
-          // A TLS handshake record: SIP over TLS, which cannot be read.
+      }
+      if (!stream.sawData) {
+        stream.sawData = true;
+        if (buf[dataStart] === TLS_HANDSHAKE && dataStart + 1 < p.capEnd && buf[dataStart + 1] === TLS_MAJOR_VERSION) {
+          // A TLS record: SIP over TLS, which cannot be read.
           this.counters.tlsConnections++;
-          stream.dropped = true;
+          this.dropConnection(buf, p, stream);
         }
       }
       if (!stream.dropped) this.appendSegment(stream, buf, p, seq, dataStart, dataEnd, nowSec);
     }
     if ((flags & TCP_FIN) !== 0) this.tcp.delete(key);
+  }
+
+  /** Stops inspecting both directions of a TCP connection. */
+  private dropConnection(buf: Uint8Array, p: ParsedFrame, stream: TcpStream): void {
+    stream.dropped = true;
+    stream.text = '';
+    const reverseKey = connectionKey(buf, p, true);
+    const reverse = this.tcp.get(reverseKey);
+    if (reverse !== undefined) {
+      reverse.dropped = true;
+      reverse.text = '';
+    } else {
+      this.track(reverseKey, { nextSeq: 0, text: '', dropped: true, sawData: true });
+    }
   }
 
   private appendSegment(
@@ -230,7 +283,7 @@ export class SipInspector {
     if (ahead > 0 || dataEnd > p.capEnd) {
       // Bytes missing before this segment, or inside it (snap length): the stream cannot be framed.
       this.counters.tcpGaps++;
-      stream.dropped = true;
+      this.dropConnection(buf, p, stream);
       return;
     }
     const skip = -ahead;
@@ -239,8 +292,7 @@ export class SipInspector {
     stream.nextSeq = (stream.nextSeq + (dataEnd - dataStart - skip)) >>> 0;
     if (stream.text.length > MAX_STREAM_BYTES) {
       this.counters.tcpOverflows++;
-      stream.dropped = true;
-      stream.text = '';
+      this.dropConnection(buf, p, stream);
       return;
     }
     for (;;) {
@@ -248,8 +300,7 @@ export class SipInspector {
       if (len === -1) return;
       if (len === -2) {
         this.counters.tcpNotSip++;
-        stream.dropped = true;
-        stream.text = '';
+        this.dropConnection(buf, p, stream);
         return;
       }
       const message = stream.text.slice(0, len);
@@ -281,19 +332,28 @@ export class SipInspector {
   /** Applies one SIP message's effect on the media table. */
   handleMessage(message: SipMessage, from: string, nowSec: number): void {
     if (message.callId === '') return;
+    const existing = this.dialogs.get(message.callId);
+    if (!message.isRequest && message.cseqMethod === 'INVITE' && message.status >= 200 && message.status < 300 && existing) {
+      existing.established = true;
+    }
+    const failedInvite = !message.isRequest && message.cseqMethod === 'INVITE' && message.status >= 300;
     const ends =
       (message.isRequest && (message.method === 'BYE' || message.method === 'CANCEL')) ||
-      (!message.isRequest && message.cseqMethod === 'INVITE' && message.status >= 300);
+      // A failed re-INVITE leaves an established session unchanged (RFC 3261 section 14.1).
+      (failedInvite && existing !== undefined && !existing.established);
     if (ends) {
       this.endDialog(message, nowSec);
       return;
     }
+    if (failedInvite) return;
     const sdp = sdpOf(message);
     if (sdp === null) return;
     this.counters.withSdp++;
     const description = parseSdp(sdp);
     const dialog = this.dialogFor(message, nowSec);
-    const side = description.origin || from;
+    // The o= line names the party; with the sender's address, two parties that
+    // send identical o= lines (some stacks send "o=- 0 0 IN IP4 127.0.0.1") stay apart.
+    const side = `${description.origin}|${from}`;
     const previous = dialog.sides.get(side);
     if (previous !== undefined) this.releaseEntries(dialog, previous);
     const entries: number[] = [];
@@ -323,7 +383,8 @@ export class SipInspector {
           this.calls.push({ callId: message.callId, from: message.from, to: message.to, start: nowSec, end: null, endReason: null, streams: [] });
         } else this.counters.callsNotRecorded++;
       }
-      dialog = { id: this.nextDialog++, call, sides: new Map() };
+      dialog = { id: this.nextDialog++, call, established: false, sides: new Map() };
+      if (this.dialogs.size >= MAX_DIALOGS) this.evictOldestDialog();
       this.dialogs.set(message.callId, dialog);
     }
     return dialog;
@@ -347,6 +408,13 @@ export class SipInspector {
     });
     this.calls[dialog.call].streams.push(id);
     return id;
+  }
+
+  private evictOldestDialog(): void {
+    const [callId, oldest] = this.dialogs.entries().next().value as [string, Dialog];
+    for (const entries of oldest.sides.values()) this.releaseEntries(oldest, entries);
+    this.dialogs.delete(callId);
+    this.counters.dialogsEvicted++;
   }
 
   private endDialog(message: SipMessage, nowSec: number): void {
@@ -380,8 +448,17 @@ function addrHex(buf: Uint8Array, p: ParsedFrame): string {
   return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('hex');
 }
 
-function connectionKey(buf: Uint8Array, p: ParsedFrame): string {
-  return `${addrHex(buf, p)}|${p.srcPort}|${p.dstPort}`;
+/** One direction of a TCP connection; `reverse` gives the other direction's key. */
+function connectionKey(buf: Uint8Array, p: ParsedFrame, reverse: boolean): string {
+  const len = p.ipVersion === 4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
+  const src = p.l3Off + (p.ipVersion === 4 ? IPV4_SRC : IPV6_SRC);
+  const a = Buffer.from(buf.buffer, buf.byteOffset + src, len).toString('hex');
+  const b = Buffer.from(buf.buffer, buf.byteOffset + src + len, len).toString('hex');
+  return reverse ? `${b}${a}|${p.dstPort}|${p.srcPort}` : `${a}${b}|${p.srcPort}|${p.dstPort}`;
+}
+
+function datagramKey(buf: Uint8Array, p: ParsedFrame): string {
+  return `${p.ipVersion}|${addrHex(buf, p)}|${p.fragId}|${p.fragProto}`;
 }
 
 function sender(buf: Uint8Array, p: ParsedFrame): string {

@@ -110,6 +110,8 @@ export class Pipeline {
       }
     } else if (this.classifier.outcome === CLS_FRAGMENT_UNMATCHED) {
       c.fragmentsUnmatched++;
+      // It may belong to a SIP datagram whose first fragment comes later.
+      if (this.sip !== null) this.sip.holdFragment(buf, p);
     }
     this.lastMarkResult = result;
     if (this.observer !== null) this.observer.observe(this, buf, tsSec, tsNsec);
