@@ -1,8 +1,8 @@
 /**
  * SIP/SDP following, rule by rule, through the Pipeline: options and policy
  * media map, the table bound and idle time, TCP overflow, and the cases
- * where the implementation deviates from the rules (it.fails, each with the
- * rule it breaks).
+ * cases that once deviated from the rules (each now a regression test, with
+ * the rule it guards).
  */
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src/classify/compile.js';
@@ -145,8 +145,8 @@ describe('table bound and idle time', () => {
     expect(p.sip!.media.expirations).toBe(1);
   });
 
-  // BUG: MediaTable.lookupPacket stops at the first hit (the source endpoint), so an entry that only
-  // ever matches as the destination is never refreshed and expires while in use.
+  // Regression: lookups used to stop at the source endpoint's hit, so an entry that only ever
+  // matched as the destination was never refreshed and expired while in use.
   it('keeps an endpoint used only as a destination alive (idle means no packet to or from it)', () => {
     // Rule: "An entry idle for 300 s (capture time) expires."
     const p = builtinPipeline();
@@ -195,9 +195,8 @@ describe('TCP framing limits', () => {
     expect(p.sip!.counters.tlsConnections).toBe(1);
   });
 
-  // BUG: SipInspector.inspectTcp only looks for a TLS record when the connection is new at its
-  // first data segment; a SYN already created the stream, so a normal TLS connection (handshake
-  // captured) is never counted; its bytes pile up as "SIP" until the 64 KiB overflow.
+  // Regression: TLS was only recognised when the connection was new at its first data segment; a
+  // captured SYN had already created the stream, so an ordinary TLS connection was never counted.
   it('counts a TLS connection on 5061 whose handshake was captured (rule: audit counts SIP-over-TLS connections)', () => {
     const p = builtinPipeline();
     runFrames(p, [
@@ -222,10 +221,9 @@ describe('dialog rules', () => {
     expect(runFrames(p, frames)).toEqual(['signalling', 'video', 'signalling', 'default']);
   });
 
-  // BUG (likely): any final >= 300 response whose CSeq method is INVITE ends the dialog, also one
-  // that answers a re-INVITE (491 Request Pending, 488...). RFC 3261 section 14.1: after a non-2xx
-  // final response to a re-INVITE "the session parameters MUST remain unchanged"; the call goes on,
-  // but qosmark drops all its entries and the call's video falls back to voice.
+  // Regression: any final >= 300 response to a CSeq INVITE used to end the dialog, also one to a
+  // re-INVITE (491, 488...). RFC 3261 section 14.1: after a non-2xx final response to a re-INVITE
+  // "the session parameters MUST remain unchanged"; the call goes on with its entries.
   it('a 491 to a re-INVITE leaves the established call\'s entries in place', () => {
     const p = builtinPipeline();
     const frames = [
@@ -239,9 +237,8 @@ describe('dialog rules', () => {
     expect(runFrames(p, frames).slice(3)).toEqual(['video', 'signalling', 'signalling', 'video', 'video']);
   });
 
-  // Side = the SDP o= line (username, session id, address). Two user agents that send identical
-  // o= lines (e.g. both "o=- 0 0 IN IP4 127.0.0.1", as some stacks do) are one side to qosmark:
-  // the answer replaces the offer's entries.
+  // Regression: sides were keyed by the o= line alone, so two user agents sending identical o=
+  // lines (e.g. both "o=- 0 0 IN IP4 127.0.0.1") were one side and the answer replaced the offer.
   it('keeps the offerer\'s entries when the answer carries an identical o= line', () => {
     const p = builtinPipeline();
     const same = (conn: string, media: MediaLine[]) => sdpText('-', 0, '127.0.0.1', conn, media, 0);
@@ -300,8 +297,8 @@ describe('fragments and TCP directions', () => {
     expect(runFrames(p, frames)).toEqual(['signalling', 'signalling', 'signalling', 'video']);
   });
 
-  // Limitation (the rules do not say "in order"): a non-first fragment seen before its first
-  // fragment gets no class and is not inspected, so the INVITE is never reassembled.
+  // Regression: a non-first fragment seen before its first fragment got no class and was not
+  // inspected, so an INVITE whose fragments arrived out of order was never reassembled.
   it('reassembles an IPv4-fragmented INVITE whose last fragment arrives first', () => {
     const p = builtinPipeline();
     const big = sipRequest('INVITE', 'g2', 1, 'a=x:' + 'z'.repeat(2000) + '\r\n' + offer(AV_A));
@@ -310,9 +307,8 @@ describe('fragments and TCP directions', () => {
     expect(classes.at(-1)).toBe('video');
   });
 
-  // Rule: "on a gap ... the connection is dropped from inspection". The inspector keys TCP streams
-  // per direction, so after a gap from the client the server's answer on the same connection is
-  // still followed.
+  // Rule: "on a gap ... the connection is dropped from inspection" (both directions). Regression:
+  // streams were keyed per direction, so the server's answer after the client's gap was followed.
   it('after a gap in one direction, the other direction of the connection is not followed either', () => {
     const p = builtinPipeline();
     const inv = sipRequest('INVITE', 't1', 1, offer(AV_A));

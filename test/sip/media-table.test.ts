@@ -214,10 +214,9 @@ describe('bounded memory', () => {
     }
   }, 60_000);
 
-  // BUG (performance): the FIFO of insertion order holds stale positions of removed entries and is
-  // compacted, O(capacity), whenever it reaches capacity. Once the table is full and some calls end
-  // (BYE) while others are evicted, that happens every few inserts: measured 41,822 compactions of
-  // 65,536 positions for 100,000 calls (27 s instead of 1 s), i.e. ~35 us per SDP endpoint.
+  // Regression (performance): the insertion-order FIFO kept stale positions of removed entries and
+  // was compacted, O(capacity), whenever it filled; with a full table while calls end (BYE) that ran
+  // every few inserts (measured 41,822 compactions for 100,000 calls: 27 s instead of 1 s).
   it('inserts into a full table at a bounded cost while half the calls end with BYE', () => {
     const base = churnTable(40_000, 0, null).ms;
     const withEnds = churnTable(40_000, 2, null).ms;
