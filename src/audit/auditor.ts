@@ -9,7 +9,7 @@ import { COS_TAG_ALL, COS_TAG_INNER } from '../mark/cos.js';
 import { ipv4Dscp, ipv4Ecn } from '../parse/ipv4.js';
 import { ipv6Dscp, ipv6Ecn } from '../parse/ipv6.js';
 import type { ParsedFrame } from '../parse/parsed-frame.js';
-import { isMalformed } from '../parse/status.js';
+import { ipHeaderUsable, isMalformed } from '../parse/status.js';
 import { vlanPcp } from '../parse/vlan.js';
 import { ConversationTable } from './conversations.js';
 import { V_COUNT, V_DSCP_MISMATCH, V_BOTH_MISMATCH, V_OK, isMismarked, judge } from './verdict.js';
@@ -105,14 +105,14 @@ export class Auditor implements FrameObserver {
       this.dscpFound[f.foundDscp]++;
       this.classDscpFound[classRow * 64 + f.foundDscp]++;
     }
-    if (p.ipVersion !== 0) {
+    if (f.foundDscp >= 0) {
       const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
       this.cosFound[cosIndex]++;
       this.classCosFound[classRow * 9 + cosIndex]++;
     }
     const mismarked = isMismarked(verdict);
     if (mismarked || verdict === V_OK) this.gatherEvidence(f);
-    if (cls >= 0 && p.ipVersion !== 0) {
+    if (cls >= 0 && f.foundDscp >= 0) {
       const conv = this.conversations.track(buf, p, cls, rule);
       if (conv !== null) {
         const dir = this.conversations.direction;
@@ -154,10 +154,11 @@ export class Auditor implements FrameObserver {
 }
 
 function readFound(buf: Uint8Array, p: ParsedFrame, f: PacketFacts, mode: number, wantCos: number): void {
-  if (p.ipVersion === 4) {
+  const usable = ipHeaderUsable(p.status);
+  if (p.ipVersion === 4 && usable) {
     f.foundDscp = ipv4Dscp(buf, p.l3Off);
     f.foundEcn = ipv4Ecn(buf, p.l3Off);
-  } else if (p.ipVersion === 6) {
+  } else if (p.ipVersion === 6 && usable) {
     f.foundDscp = ipv6Dscp(buf, p.l3Off);
     f.foundEcn = ipv6Ecn(buf, p.l3Off);
   } else {

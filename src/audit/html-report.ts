@@ -38,7 +38,7 @@ function classBars(r: AuditReport): string {
           `<title>${esc(name)}: ${esc(dscpLabel(value))} x${n(count)}</title></rect>`,
       );
       if (w > 60) {
-        parts.push(`<text x="${(x + 4).toFixed(1)}" y="${y + 17}" font-size="12" fill="#fff">${esc(dscpLabel(value))} ${n(count)}</text>`);
+        parts.push(`<text x="${(x + 4).toFixed(1)}" y="${y + 17}" font-size="12" fill="#fff">${esc(dscpLabel(value))} ×${n(count)}</text>`);
       }
       x += w;
     }
@@ -55,23 +55,29 @@ function timelineChart(r: AuditReport): string {
   const height = 220;
   const left = 60;
   const bottom = 30;
-  const plotW = width - left - 10;
+  const plotW = width - left - 20;
   const plotH = height - bottom - 10;
   const maxPackets = Math.max(1, ...buckets.map((b) => b.packets));
-  const step = buckets.length > 1 ? plotW / (buckets.length - 1) : 0;
-  const point = (i: number, v: number): string =>
-    `${(left + i * step).toFixed(1)},${(10 + plotH - (plotH * v) / maxPackets).toFixed(1)}`;
-  const all = buckets.map((b, i) => point(i, b.packets)).join(' ');
-  const bad = buckets.map((b, i) => point(i, b.mismarked)).join(' ');
   const start = r.timeline.start ?? 0;
-  const span = buckets.length > 0 ? buckets[buckets.length - 1].t - start + r.timeline.bucketSeconds : 0;
+  const last = buckets.length > 0 ? buckets[buckets.length - 1].t : start;
+  // Place buckets by their time, so quiet stretches show as gaps in time, not as even steps.
+  const x = (t: number): number => left + (last > start ? (plotW * (t - start)) / (last - start) : plotW / 2);
+  const y = (v: number): number => 10 + plotH - (plotH * v) / maxPackets;
+  const line = (pick: (b: { packets: number; mismarked: number }) => number) => buckets.map((b) => `${x(b.t).toFixed(1)},${y(pick(b)).toFixed(1)}`).join(' ');
+  const dots = (pick: (b: { packets: number; mismarked: number }) => number, colour: string, what: string) =>
+    buckets
+      .map((b) => `<circle cx="${x(b.t).toFixed(1)}" cy="${y(pick(b)).toFixed(1)}" r="3" fill="${colour}"><title>${n(pick(b))} ${what} at +${b.t - start} s</title></circle>`)
+      .join('');
+  const span = buckets.length > 0 ? last - start + r.timeline.bucketSeconds : 0;
   return (
     `<svg role="img" aria-label="mismarked packets over time" width="${width}" height="${height}">` +
     `<line x1="${left}" y1="${10 + plotH}" x2="${width - 10}" y2="${10 + plotH}" stroke="#333"/>` +
     `<line x1="${left}" y1="10" x2="${left}" y2="${10 + plotH}" stroke="#333"/>` +
     `<text x="4" y="18" font-size="11">${n(maxPackets)}</text><text x="4" y="${10 + plotH}" font-size="11">0</text>` +
-    `<polyline fill="none" stroke="${NEUTRAL}" stroke-width="2" points="${all}"><title>packets per ${r.timeline.bucketSeconds} s</title></polyline>` +
-    `<polyline fill="none" stroke="${BAD_COLOURS[0]}" stroke-width="2" points="${bad}"><title>mismarked packets per ${r.timeline.bucketSeconds} s</title></polyline>` +
+    `<polyline fill="none" stroke="${NEUTRAL}" stroke-width="2" points="${line((b) => b.packets)}"/>` +
+    `<polyline fill="none" stroke="${BAD_COLOURS[0]}" stroke-width="2" points="${line((b) => b.mismarked)}"/>` +
+    dots((b) => b.packets, NEUTRAL, 'packets') +
+    dots((b) => b.mismarked, BAD_COLOURS[0], 'mismarked packets') +
     `<text x="${left}" y="${height - 8}" font-size="12">capture time: ${span} s in buckets of ${r.timeline.bucketSeconds} s; grey: all packets, red: mismarked</text>` +
     `</svg>`
   );
@@ -132,7 +138,7 @@ export function renderAuditHtml(r: AuditReport, title: string): string {
 <html lang="en"><head><meta charset="utf-8"><title>qosmark audit: ${esc(title)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}
 th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
-.totals span{display:inline-block;margin-right:2em;font-size:1.2em}</style></head>
+.totals span{display:inline-block;margin-right:2em;font-size:1.2em}td{overflow-wrap:anywhere;max-width:22em}</style></head>
 <body><h1>qosmark audit</h1><p>${esc(title)}</p>
 <p class="totals"><span id="total-packets">Packets: ${n(r.packets)}</span><span id="total-mismarked">Mismarked: ${n(r.mismarked)}</span>
 <span id="total-malformed">Malformed: ${n(r.verdicts.malformed)}</span></p>

@@ -97,6 +97,11 @@ export function isMalformed(status: number): boolean {
   );
 }
 
+/** False when the IP header itself is inconsistent: its fields are not to be reported. */
+export function ipHeaderUsable(status: number): boolean {
+  return status !== ST_BAD_IP_VERSION && status !== ST_BAD_IHL && status !== ST_BAD_IP_LENGTH;
+}
+
 /** Cut by the snap length: not malformed, but the needed bytes are missing. */
 export function isSnapTruncated(status: number): boolean {
   return (

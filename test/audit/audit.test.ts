@@ -101,9 +101,9 @@ describe('audit', () => {
     expect(report.byClass.voice.dscpFound).toEqual({ '40': 3, '46': 3 });
     expect(report.byApp.rtp).toMatchObject({ class: 'voice', packets: 6 });
     expect(report.byApp.sip).toMatchObject({ class: 'signalling', packets: 2, mismarked: 2 });
-    // The malformed frame's IP header is still read for what it carries.
-    expect(report.dscpFound).toEqual({ '0': 3, '10': 1, '24': 1, '40': 3, '46': 3 });
-    expect(report.cosFound).toEqual({ '0': 2, '5': 5, untagged: 4 });
+    // The malformed frame's IP header is not trusted: nothing is reported from it.
+    expect(report.dscpFound).toEqual({ '0': 2, '10': 1, '24': 1, '40': 3, '46': 3 });
+    expect(report.cosFound).toEqual({ '0': 2, '5': 5, untagged: 3 });
     const ids = Object.fromEntries(report.diagnoses.map((d: { id: string; packets: number }) => [d.id, d.packets]));
     expect(ids['cos-to-dscp-map']).toBe(3);
     expect(ids['untrusted-boundary']).toBe(1);
@@ -132,7 +132,7 @@ describe('audit', () => {
       verdict: 'dscp-mismatch',
     });
     expect(lines[9]).toMatchObject({ rule: null, class: 'default', verdict: 'unclassified', expectedDscp: null });
-    expect(lines[10]).toMatchObject({ verdict: 'malformed', reason: 'bad-ihl', class: null });
+    expect(lines[10]).toMatchObject({ verdict: 'malformed', reason: 'bad-ihl', class: null, ipVersion: null, dscp: null, ecn: null });
 
     const page = fs.readFileSync(html, 'utf8');
     expect(page).toContain('<svg');
