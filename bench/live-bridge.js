@@ -11,7 +11,8 @@
  * pinned to the other core, chrt -f 40, so that other work on the machine
  * does not thin out the offered load); frames are Ethernet/IPv4/UDP in the RTP range,
  * DSCP 0, which the built-in policy marks EF. Per trial: frames offered (tx of
- * qmv0), delivered (rx of qmv1), loss, libpcap drops and the bridge's CPU.
+ * qmv0), delivered (rx of qmv1), loss, where it was lost (ring full, shed in
+ * overload, dropped on the sender's link) and the bridge's CPU.
  * qosmark runs on its own core: taskset -c CPU chrt -f 50. The Linux bridge
  * forwards in softirq on the generator's core; its CPU is that core's softirq
  * time. bridge-nf-call-* are 0 in the bridge namespace (FIELD-NOTES).
@@ -33,7 +34,7 @@ const CLI = join(ROOT, 'dist/cli/main.js');
 const { values: opt } = parseArgs({
   options: {
     sizes: { type: 'string', default: '200,1000' },
-    rates: { type: 'string', default: '50000,100000,150000,200000,250000,300000,350000,400000,450000' },
+    rates: { type: 'string', default: '50000,100000,150000,200000,250000,300000,350000,400000' },
     seconds: { type: 'string', default: '5' },
     cpu: { type: 'string' },
     buffer: { type: 'string', default: '32' },
@@ -222,7 +223,11 @@ async function startQosmark() {
       child.kill('SIGTERM');
       await exited;
       children.delete(child);
-      return JSON.parse(out);
+      try {
+        return JSON.parse(out);
+      } catch {
+        throw new Error(`qosmark bridge gave no summary (exit ${child.exitCode ?? child.signalCode}): ${err.slice(-2000)}`);
+      }
     },
   };
 }
@@ -252,8 +257,10 @@ async function trial(kind, size, file, rate) {
     delivered,
     loss: offered - delivered,
     lossPct: offered > 0 ? (100 * (offered - delivered)) / offered : 0,
-    pcapDrops: summary ? summary.pcapDrops.qmb0 : null,
+    receiveDrops: summary ? summary.receiveDrops.qmb0 : null,
     notForwarded: summary ? summary.notForwarded : null,
+    shed: summary ? summary.directions[0].notForwarded.overload : null,
+    linkDrops: b.txDrop - a.txDrop,
     bridgeCpuPct: bridge ? Math.round((100 * (cpuB - cpuA)) / genTime) : Math.round(100 * cpuShare(a.cpu, b.cpu, String(GEN_CPU), 'softirq')),
     genCpuSoftirqPct: Math.round(100 * cpuShare(a.cpu, b.cpu, String(GEN_CPU), 'softirq')),
     bridgeCoreBusyPct: Math.round(100 * (1 - cpuShare(a.cpu, b.cpu, String(BRIDGE_CPU), 'idle'))),
@@ -274,7 +281,7 @@ function linuxBridge(on) {
     sh('ip', ['-n', NS.b, 'link', 'set', 'br0', 'up']);
     // The same rewrite as the built-in policy's rtp rule for these frames (src or dst port in range; keeps ECN).
     const rules =
-      'table bridge qmbench { chain fwd { type filter hook forward priority 0; policy accept; ' +
+      'table bridge qmbench { chain qmmark { type filter hook forward priority 0; policy accept; ' +
       'meta protocol ip udp dport 16384-32766 ip dscp set ef; meta protocol ip udp sport 16384-32766 ip dscp set ef; }; }';
     nsx(NS.b, 'nft', ['-f', '-'], { input: rules });
     for (const k of ['iptables', 'ip6tables', 'arptables']) nsx(NS.b, 'sysctl', ['-qw', `net.bridge.bridge-nf-call-${k}=0`], { check: false });
@@ -289,7 +296,7 @@ function fmt(r) {
   return (
     `${r.kind.padEnd(8)} ${String(r.size).padStart(5)} B  target ${String(r.targetPps).padStart(7)} pps  offered ${String(r.offeredPps).padStart(7)} pps` +
     `  frames ${String(r.offered).padStart(8)}  delivered ${String(r.delivered).padStart(8)}  loss ${String(r.loss).padStart(7)} (${pct.padStart(5)} %)` +
-    `  pcap drops ${r.pcapDrops ?? '-'}  bridge CPU ${r.bridgeCpuPct} %  (core ${BRIDGE_CPU} busy ${r.bridgeCoreBusyPct} %, core ${GEN_CPU} softirq ${r.genCpuSoftirqPct} %)`
+    `  ring drops ${r.receiveDrops ?? '-'}  shed ${r.shed ?? '-'}  link drops ${r.linkDrops}  bridge CPU ${r.bridgeCpuPct} %  (core ${BRIDGE_CPU} busy ${r.bridgeCoreBusyPct} %, core ${GEN_CPU} softirq ${r.genCpuSoftirqPct} %)`
   );
 }
 

@@ -120,7 +120,7 @@ export class Auditor implements FrameObserver {
         conv.lastSec = tsSec;
         conv.packets[dir]++;
         if (mismarked) conv.mismarked[dir]++;
-        conv.dscp[dir][f.foundDscp]++;
+        conv.countDscp(dir, f.foundDscp);
         if (pipeline.classifier.viaHeuristic) conv.heuristicPackets++;
       }
     }

@@ -8,18 +8,30 @@ import { IPV4_ADDR_LEN, IPV4_SRC } from '../parse/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_SRC } from '../parse/ipv6.js';
 import type { ParsedFrame } from '../parse/parsed-frame.js';
 
-export const MAX_CONVERSATIONS = 200_000;
+/** Conversations tracked; a capture with more counts the rest as overflow (memory stays bounded). */
+export const MAX_CONVERSATIONS = 16_384;
+/** Distinct DSCP values counted per direction; further values go to an "other" count. */
+export const DSCP_SLOTS = 4;
 
 export class Conversation {
   /** Direction 0 is from endpoint A (the smaller address, then port) to B. */
   readonly packets = [0, 0];
   readonly mismarked = [0, 0];
-  /** DSCP value → packets, per direction (64 entries each). */
-  readonly dscp = [new Float64Array(64), new Float64Array(64)];
+  /**
+   * DSCP values seen and their packet counts, DSCP_SLOTS per direction
+   * (direction d uses slots d*DSCP_SLOTS...). A conversation rarely carries
+   * more than one or two values; small plain arrays keep each entry a few
+   * hundred bytes.
+   */
+  readonly dscpValue: number[] = new Array<number>(2 * DSCP_SLOTS).fill(-1);
+  readonly dscpCount: number[] = new Array<number>(2 * DSCP_SLOTS).fill(0);
+  readonly dscpOther = [0, 0];
   firstSec = 0;
   lastSec = 0;
   /** Packets whose class --rtp-heuristic decided. */
   heuristicPackets = 0;
+  /** Next conversation with the same hash (the table chains collisions). */
+  next: Conversation | null = null;
 
   constructor(
     /** Source then destination address of direction 0, as in the header. */
@@ -32,6 +44,45 @@ export class Conversation {
     readonly ruleIndex: number,
   ) {}
 
+  countDscp(direction: number, dscp: number): void {
+    const base = direction * DSCP_SLOTS;
+    for (let i = base; i < base + DSCP_SLOTS; i++) {
+      if (this.dscpValue[i] === dscp) {
+        this.dscpCount[i]++;
+        return;
+      }
+      if (this.dscpValue[i] < 0) {
+        this.dscpValue[i] = dscp;
+        this.dscpCount[i] = 1;
+        return;
+      }
+    }
+    this.dscpOther[direction]++;
+  }
+
+  /** DSCP value → packets for one direction ("other" for values past the slots). */
+  dscpHistogram(direction: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    const base = direction * DSCP_SLOTS;
+    for (let i = base; i < base + DSCP_SLOTS; i++) if (this.dscpValue[i] >= 0) out[String(this.dscpValue[i])] = this.dscpCount[i];
+    if (this.dscpOther[direction] > 0) out.other = this.dscpOther[direction];
+    return out;
+  }
+
+  /** The most frequent DSCP in a direction, or -1 when none was seen. */
+  dominantDscp(direction: number): number {
+    let best = -1;
+    let bestCount = 0;
+    const base = direction * DSCP_SLOTS;
+    for (let i = base; i < base + DSCP_SLOTS; i++) {
+      if (this.dscpValue[i] >= 0 && this.dscpCount[i] > bestCount) {
+        best = this.dscpValue[i];
+        bestCount = this.dscpCount[i];
+      }
+    }
+    return best;
+  }
+
   get totalPackets(): number {
     return this.packets[0] + this.packets[1];
   }
@@ -42,8 +93,9 @@ export class Conversation {
 }
 
 export class ConversationTable {
-  private readonly buckets = new Map<number, Conversation[]>();
+  private readonly buckets = new Map<number, Conversation>();
   readonly all: Conversation[] = [];
+  /** Packets of conversations that found the table full. */
   overflow = 0;
   /** Set by track(): 0 when the packet went A→B, 1 when B→A. */
   direction = 0;
@@ -68,13 +120,9 @@ export class ConversationTable {
     for (let i = 0; i < addrLen; i++) h = Math.imul(h ^ buf[bOff + i], 0x01000193);
     h = Math.imul(h ^ ((portA << 16) | portB), 0x01000193);
 
-    const bucket = this.buckets.get(h);
-    if (bucket !== undefined) {
-      for (let i = 0; i < bucket.length; i++) {
-        const c = bucket[i];
-        if (c.ipVersion === p.ipVersion && c.proto === p.proto && c.portA === portA && c.portB === portB && sameAddrs(c.addrs, buf, aOff, bOff, addrLen)) {
-          return c;
-        }
+    for (let c = this.buckets.get(h) ?? null; c !== null; c = c.next) {
+      if (c.ipVersion === p.ipVersion && c.proto === p.proto && c.portA === portA && c.portB === portB && sameAddrs(c.addrs, buf, aOff, bOff, addrLen)) {
+        return c;
       }
     }
     if (this.all.length >= MAX_CONVERSATIONS) {
@@ -85,8 +133,8 @@ export class ConversationTable {
     addrs.set(buf.subarray(aOff, aOff + addrLen), 0);
     addrs.set(buf.subarray(bOff, bOff + addrLen), addrLen);
     const conv = new Conversation(addrs, p.ipVersion, p.proto, portA, portB, classIndex, ruleIndex);
-    if (bucket === undefined) this.buckets.set(h, [conv]);
-    else bucket.push(conv);
+    conv.next = this.buckets.get(h) ?? null;
+    this.buckets.set(h, conv);
     this.all.push(conv);
     return conv;
   }

@@ -55,7 +55,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
   for (const c of auditor.conversations.all) {
     if (c.packets[0] === 0 || c.packets[1] === 0) continue;
     if (pipeline.policy.classDscp[c.classIndex] < 0) continue;
-    if (dominant(c.dscp[0]) !== dominant(c.dscp[1])) {
+    if (c.dominantDscp(0) !== c.dominantDscp(1)) {
       conversations++;
       directional += Math.min(c.packets[0], c.packets[1]);
     }
@@ -95,16 +95,4 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
     }
   }
   return out;
-}
-
-function dominant(counts: Float64Array): number {
-  let best = -1;
-  let bestCount = 0;
-  for (let i = 0; i < counts.length; i++) {
-    if (counts[i] > bestCount) {
-      best = i;
-      bestCount = counts[i];
-    }
-  }
-  return best;
 }

@@ -102,6 +102,8 @@ export interface AuditReport {
   cosFound: Record<string, number>;
   conversations: ConversationReport[];
   conversationCount: number;
+  /** Packets of conversations past the table's bound (MAX_CONVERSATIONS), not tracked. */
+  packetsInUntrackedConversations: number;
   diagnoses: Diagnosis[];
   malformed: Record<string, number>;
   timeline: { bucketSeconds: number; start: number | null; buckets: { t: number; packets: number; mismarked: number }[] };
@@ -146,8 +148,8 @@ function conversationReport(c: Conversation, pipeline: Pipeline): ConversationRe
     rule: c.ruleIndex >= 0 ? pipeline.policy.ruleNames[c.ruleIndex] : null,
     packets: c.totalPackets,
     mismarked: c.totalMismarked,
-    dscpAtoB: histogram(c.dscp[0], 0, 64, String),
-    dscpBtoA: histogram(c.dscp[1], 0, 64, String),
+    dscpAtoB: c.dscpHistogram(0),
+    dscpBtoA: c.dscpHistogram(1),
     firstSeen: c.firstSec,
     lastSeen: c.lastSec,
   };
@@ -221,6 +223,7 @@ export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditRep
     cosFound: histogram(auditor.cosFound, 0, 9, cosLabel),
     conversations,
     conversationCount: auditor.conversations.all.length,
+    packetsInUntrackedConversations: auditor.conversations.overflow,
     diagnoses: diagnose(auditor, pipeline),
     malformed,
     timeline: timeline(auditor.perSecond),

@@ -38,6 +38,7 @@ export interface AuditJob {
 export type AuditDoc = { command: 'audit'; input: string; format: CaptureFormat | null; policy: string } & AuditReport & {
   elapsedSeconds: number;
   packetsPerSecond: number;
+  peakRssBytes: number;
   error: FileErrorDoc | null;
 };
 
@@ -91,6 +92,7 @@ export function auditFile(job: AuditJob): AuditDoc {
     ...report,
     elapsedSeconds,
     packetsPerSecond: report.packets / Math.max(elapsedSeconds, 1e-9),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     error: fileError && { file: fileError.file, offset: fileError.offset, message: fileError.what },
   };
 }

@@ -6,9 +6,6 @@
  */
 import { PolicyError } from '../classify/policy-load.js';
 import { CaptureFileError } from '../io/errors.js';
-import { runAudit } from './audit.js';
-import { runMark } from './mark.js';
-import { runPolicy } from './policy-cmd.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: qosmark COMMAND [options]
@@ -16,18 +13,33 @@ commands:
   mark INPUT -o OUTPUT     re-mark DSCP and CoS in a capture file by policy
   audit INPUT              report what is mismarked, by how much, and the likely cause
   policy show|check        print the policy in effect, or validate policy files
+  export --format F        the policy as nftables, Cisco IOS or tc configuration
+  gen --packets N -o FILE  write reproducible softphone traffic (benchmarks, labs)
+  bridge --in IF --out IF  forward frames between two interfaces, marking them live
+  probe HOST               find the hop where each class's DSCP/ECN marking is changed (root)
+  reflect                  answer probe's STAMP test packets with the marking they arrived with (root)
+  bench                    measure qosmark on this machine (--compare: against tcprewrite, tshark)
 run "qosmark COMMAND --help" for a command's options`;
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE_OR_FILE = 2;
 
-const COMMANDS: Record<string, (argv: string[]) => number> = {
-  mark: runMark,
-  audit: runAudit,
-  policy: runPolicy,
+type Command = (argv: string[]) => number | Promise<number>;
+
+/** Each command's module is loaded only when it runs, so start-up stays short. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  mark: async () => (await import('./mark.js')).runMark,
+  audit: async () => (await import('./audit.js')).runAudit,
+  policy: async () => (await import('./policy-cmd.js')).runPolicy,
+  export: async () => (await import('./export.js')).runExport,
+  gen: async () => (await import('./gen.js')).runGen,
+  bridge: async () => (await import('./bridge.js')).runBridge,
+  probe: async () => (await import('./probe.js')).runProbe,
+  reflect: async () => (await import('./probe.js')).runReflect,
+  bench: async () => (await import('./bench.js')).runBench,
 };
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -37,9 +49,9 @@ export function main(argv: string[]): number {
     process.stdout.write('qosmark 0.1.0\n');
     return EXIT_OK;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
-  return run(rest);
+  const load = COMMANDS[command];
+  if (load === undefined) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  return (await load())(rest);
 }
 
 function reportFailure(err: unknown): number {
@@ -64,10 +76,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(EXIT_OK);
 });
 
-let status: number;
-try {
-  status = main(process.argv.slice(2));
-} catch (err) {
-  status = reportFailure(err);
-}
-process.exitCode = status;
+main(process.argv.slice(2)).then(
+  (status) => (process.exitCode = status),
+  (err: unknown) => (process.exitCode = reportFailure(err)),
+);

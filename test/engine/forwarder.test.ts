@@ -1,0 +1,198 @@
+/**
+ * The bridge's forwarding loop without live interfaces: fake ports stand in
+ * for cap. Every frame read is sent or counted with its reason; marks are
+ * the Pipeline's; the MTU rule allows 4 more bytes for an 802.1Q tag; the
+ * host's own frames are skipped; the tee gets what was sent; --count stops.
+ */
+import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../../src/classify/compile.js';
+import { builtinPolicy } from '../../src/classify/policy.js';
+import { Forwarder } from '../../src/engine/forwarder.js';
+import { Pipeline } from '../../src/engine/pipeline.js';
+import type { LivePort } from '../../src/io/live-cap.js';
+import type { PcapngWriter } from '../../src/io/pcapng-writer.js';
+import { eth, ipv4, udp } from '../support/bytes.js';
+
+class FakePort {
+  readonly buf = Buffer.alloc(65536);
+  sent: Buffer[] = [];
+  failWith: string | null = null;
+  constructor(readonly name: string) {}
+  send(frame: Buffer, len: number): void {
+    if (this.failWith !== null) throw new Error(this.failWith);
+    this.sent.push(Buffer.from(frame.subarray(0, len)));
+  }
+}
+
+class FakeTee {
+  rows: { ifId: number; data: Buffer; sec: number; nsec: number }[] = [];
+  writePacket(ifId: number, sec: number, nsec: number, data: Uint8Array, off: number, capLen: number): void {
+    this.rows.push({ ifId, data: Buffer.from(data.subarray(off, off + capLen)), sec, nsec });
+  }
+  close(): void {}
+}
+
+function setup() {
+  const pipeline = new Pipeline(compilePolicy(builtinPolicy()));
+  const a = new FakePort('eth1');
+  const b = new FakePort('eth2');
+  const tee = new FakeTee();
+  const fw = new Forwarder(pipeline, tee as unknown as PcapngWriter);
+  const d = fw.addDirection(a as unknown as LivePort, b as unknown as LivePort);
+  d.teeInterface = 0;
+  const onFrame = fw.frameHandler(d);
+  const feed = (frame: Uint8Array) => {
+    a.buf.set(frame, 0);
+    onFrame(frame.length, false);
+  };
+  return { pipeline, a, b, tee, fw, d, feed, onFrame };
+}
+
+const rtp = (len = 0) => eth(0x0800, ipv4({ proto: 17, tos: 0x01 }, udp(20000, 30000, new Array(len).fill(0))));
+
+describe('Forwarder', () => {
+  it('marks, sends and tees each frame; counts per direction and class', () => {
+    const { a, b, tee, d, feed, pipeline } = setup();
+    feed(rtp());
+    feed(eth(0x88b5, [1, 2, 3, 4]));
+    expect(b.sent).toHaveLength(2);
+    expect(b.sent[0][15]).toBe((46 << 2) | 1); // EF, ECN kept
+    expect(Array.from(b.sent[1].subarray(14))).toEqual([1, 2, 3, 4]);
+    expect(d).toMatchObject({ received: 2, forwarded: 2, tooLarge: 0, sendErrors: 0, local: 0 });
+    expect(d.byClass[pipeline.policy.classNames.indexOf('voice')]).toBe(1);
+    expect(tee.rows.map((r) => r.data)).toEqual(b.sent);
+    expect(Math.abs(tee.rows[0].sec - Date.now() / 1000)).toBeLessThan(5);
+    expect(tee.rows[0].nsec).toBeGreaterThanOrEqual(0);
+    expect(tee.rows[0].nsec).toBeLessThan(1e9);
+    expect(a.sent).toHaveLength(0);
+  });
+
+  it('counts frames over the outgoing MTU as too large; an 802.1Q tag may add 4 bytes', () => {
+    const { b, d, feed } = setup();
+    d.outMtu = 100;
+    const untagged = (n: number) => eth(0x0800, ipv4({ proto: 17 }, udp(1, 2, new Array(n - 14 - 28).fill(0))));
+    feed(untagged(114));
+    feed(untagged(115));
+    const tagged = (n: number) => eth(0x0800, ipv4({ proto: 17 }, udp(1, 2, new Array(n - 18 - 28).fill(0))), [{ tpid: 0x8100, pcp: 0, vid: 5 }]);
+    feed(tagged(118));
+    feed(tagged(119));
+    expect(b.sent.map((f) => f.length)).toEqual([114, 118]);
+    expect(d).toMatchObject({ received: 4, forwarded: 2, tooLarge: 2 });
+  });
+
+  it('counts a frame cap truncated as too large', () => {
+    const { a, b, d, onFrame } = setup();
+    a.buf.set(rtp(), 0);
+    onFrame(60, true);
+    expect(b.sent).toHaveLength(0);
+    expect(d.tooLarge).toBe(1);
+  });
+
+  it('counts send errors with the last message, and does not tee unsent frames', () => {
+    const { b, d, feed, tee } = setup();
+    b.failWith = 'send: No buffer space available';
+    feed(rtp());
+    b.failWith = null;
+    feed(rtp());
+    expect(d).toMatchObject({ received: 2, forwarded: 1, sendErrors: 1, lastSendError: 'send: No buffer space available' });
+    expect(tee.rows).toHaveLength(1);
+  });
+
+  it("skips frames whose source is the incoming interface's own MAC (the host's own traffic)", () => {
+    const { b, d, feed, pipeline } = setup();
+    d.setOwnMac('66:77:88:99:aa:bb'); // MAC_SRC of the test frames
+    feed(rtp());
+    d.setOwnMac('02:00:00:00:00:01');
+    feed(rtp());
+    expect(b.sent).toHaveLength(1);
+    expect(d).toMatchObject({ received: 2, forwarded: 1, local: 1 });
+    expect(pipeline.counters.frames).toBe(1);
+    expect(d.notForwarded).toBe(1);
+  });
+
+  it('calls onLimit at exactly the frame count', () => {
+    const { fw, feed } = setup();
+    let calls = 0;
+    fw.limit = 3;
+    fw.onLimit = () => calls++;
+    feed(rtp());
+    feed(rtp());
+    expect(calls).toBe(0);
+    feed(rtp());
+    expect(calls).toBe(1);
+  });
+
+  it('stops teeing (and says why) when the tee fails, but keeps forwarding', () => {
+    const { fw, b, feed } = setup();
+    fw.tee = { writePacket: () => { throw new Error('ENOSPC: no space left on device'); }, close() {} } as unknown as PcapngWriter;
+    feed(rtp());
+    feed(rtp());
+    expect(b.sent).toHaveLength(2);
+    expect(fw.tee).toBeNull();
+    expect(fw.teeError).toMatch(/ENOSPC/);
+  });
+
+  /** Busy-waits: the read loop keeps running (no event-loop turn). */
+  const spin = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  it('sheds frames (counted as overload) once one read loop has run for starvedMs with the ring half full, until it returns', async () => {
+    const { fw, b, d, feed, pipeline } = setup();
+    let backlog = 10;
+    fw.starvedMs = 5;
+    fw.ringSlots = 1000;
+    fw.backlog = () => backlog;
+    feed(rtp()); // starts a read loop
+    expect(fw.batchStart).toBeGreaterThanOrEqual(0);
+    spin(10);
+    feed(rtp()); // starved, but the ring is nearly empty: keeping up, no shedding
+    expect(fw.shedding).toBe(false);
+    backlog = 600;
+    feed(rtp()); // the backlog is looked at no more than every 100 ms
+    expect(fw.shedding).toBe(false);
+    spin(110);
+    feed(rtp()); // ring more than half full: shed
+    feed(rtp());
+    expect(b.sent).toHaveLength(3);
+    expect(d).toMatchObject({ received: 5, forwarded: 3, overload: 2 });
+    expect(pipeline.counters.frames).toBe(3);
+    await new Promise((r) => setImmediate(r)); // the read loop returned
+    expect(fw.shedding).toBe(false);
+    expect(fw.batchStart).toBe(-1);
+    feed(rtp());
+    expect(b.sent).toHaveLength(4);
+  });
+
+  it('sheds after hardStarvedMs whatever the ring holds, and when the backlog is unknown; starvedMs 0 never', async () => {
+    const a = setup();
+    a.fw.starvedMs = 5;
+    a.fw.hardStarvedMs = 20;
+    a.fw.ringSlots = 1000;
+    a.fw.backlog = () => 0;
+    a.feed(rtp());
+    spin(25);
+    a.feed(rtp());
+    expect(a.d.overload).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    const u = setup(); // no backlog source
+    u.fw.starvedMs = 5;
+    u.feed(rtp());
+    spin(10);
+    u.feed(rtp());
+    expect(u.d.overload).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    const never = setup();
+    never.fw.starvedMs = 0;
+    never.feed(rtp());
+    spin(10);
+    never.feed(rtp());
+    expect(never.d.overload).toBe(0);
+  });
+
+
+
+
+
+});
