@@ -30,6 +30,11 @@ export class MediaTable {
 
   private readonly mask: number;
   private readonly slots: Int32Array;
+  /**
+   * Entries per port number: most packets' ports have none, and one array
+   * read per port rules them out before any hashing.
+   */
+  private readonly portRefs = new Uint32Array(65536);
   private readonly home: Int32Array;
   private readonly version: Uint8Array;
   private readonly port: Int32Array;
@@ -84,7 +89,11 @@ export class MediaTable {
     const len = v4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
     const srcOff = p.l3Off + (v4 ? IPV4_SRC : IPV6_SRC);
     const dstOff = p.l3Off + (v4 ? IPV4_DST : IPV6_DST);
-    if (this.lookup(buf, srcOff, len, p.ipVersion, p.srcPort, nowSec)) {
+    const srcKnown = this.portRefs[p.srcPort] !== 0;
+    const dstKnown = this.portRefs[p.dstPort] !== 0;
+    if (!srcKnown && !dstKnown) return false;
+    if (srcKnown && this.lookup(buf, srcOff, len, p.ipVersion, p.srcPort, nowSec)) {
+      if (!dstKnown) return true;
       // Keep the other end's entry alive too: idle means no packet to or from an endpoint.
       const cls = this.foundClass;
       const stream = this.foundStream;
@@ -95,7 +104,7 @@ export class MediaTable {
       this.foundEntry = entry;
       return true;
     }
-    return this.lookup(buf, dstOff, len, p.ipVersion, p.dstPort, nowSec);
+    return dstKnown && this.lookup(buf, dstOff, len, p.ipVersion, p.dstPort, nowSec);
   }
 
   private lookup(buf: Uint8Array, addrOff: number, len: number, version: number, port: number, nowSec: number): boolean {
@@ -140,6 +149,7 @@ export class MediaTable {
     while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
     this.slots[slot] = e;
     this.size++;
+    this.portRefs[port]++;
     this.pushFifo(e);
     return e;
   }
@@ -186,6 +196,7 @@ export class MediaTable {
       next = (next + 1) & this.mask;
     }
     this.slots[hole] = EMPTY;
+    this.portRefs[this.port[e]]--;
     this.port[e] = -1;
     this.gen[e] = 0;
     this.free[this.freeTop++] = e;
