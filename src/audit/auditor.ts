@@ -58,6 +58,8 @@ export class Auditor implements FrameObserver {
   layer2Only = 0;
   /** Whole seconds of capture time → [packets, mismarked]. */
   readonly perSecond = new Map<number, number[]>();
+  private currentSecond = -1;
+  private currentSlot: number[] = [0, 0];
   packetSink: PacketSink | null = null;
 
   private readonly classCount: number;
@@ -112,7 +114,9 @@ export class Auditor implements FrameObserver {
     }
     const mismarked = isMismarked(verdict);
     if (mismarked || verdict === V_OK) this.gatherEvidence(f);
-    if (cls >= 0 && f.foundDscp >= 0) {
+    // Only classes that expect a marking can have wrong-marking conversations worth listing.
+    const expectsMarking = f.expectedDscp >= 0 || f.expectedCos >= 0;
+    if (cls >= 0 && f.foundDscp >= 0 && expectsMarking) {
       const conv = this.conversations.track(buf, p, cls, rule);
       if (conv !== null) {
         const dir = this.conversations.direction;
@@ -131,10 +135,14 @@ export class Auditor implements FrameObserver {
       if (f.foundDscp >= 0) record.dscpFound[f.foundDscp]++;
     }
     const second = Math.floor(tsSec);
-    let slot = this.perSecond.get(second);
-    if (slot === undefined) {
-      slot = [0, 0];
-      this.perSecond.set(second, slot);
+    let slot = this.currentSlot;
+    if (second !== this.currentSecond) {
+      // Captures run forward in time: the map is consulted only when the second changes.
+      const known = this.perSecond.get(second);
+      slot = known ?? [0, 0];
+      if (known === undefined) this.perSecond.set(second, slot);
+      this.currentSecond = second;
+      this.currentSlot = slot;
     }
     slot[0]++;
     if (mismarked) slot[1]++;
