@@ -46,12 +46,8 @@ const EPB_CAPLEN = 20;
 const EPB_ORIGLEN = 24;
 const EPB_DATA = 28;
 
-const OPB_INTERFACE = 8; // 16-bit, followed by a 16-bit drops count
-const OPB_TS_HIGH = 12;
-const OPB_TS_LOW = 16;
-const OPB_CAPLEN = 20;
-const OPB_ORIGLEN = 24;
-const OPB_DATA = 28;
+/** Obsolete packet block: a 16-bit interface id, then a 16-bit drops count; then as the EPB. */
+const OPB_INTERFACE = 8;
 
 const SPB_ORIGLEN = 8;
 const SPB_DATA = 12;
@@ -227,9 +223,15 @@ export function streamPcapng(
           if (len < IDB_MIN_LEN) fail(pos, `interface description block of ${len} bytes is shorter than 20`);
           readInterface(buf, pos, len, le, ifaces);
           break;
-        case BT_EPB: {
-          if (len < EPB_MIN_LEN) fail(pos, `enhanced packet block of ${len} bytes is shorter than 32`);
-          const iface = le ? u32le(buf, pos + EPB_INTERFACE) : u32be(buf, pos + EPB_INTERFACE);
+        case BT_EPB:
+        case BT_OPB: {
+          // The obsolete block has a 16-bit interface id (then a drops count) where the
+          // enhanced block has a 32-bit one; the fields after it are laid out alike.
+          if (len < EPB_MIN_LEN) fail(pos, `${type === BT_EPB ? 'enhanced' : 'obsolete'} packet block of ${len} bytes is shorter than 32`);
+          const iface =
+            type === BT_EPB
+              ? le ? u32le(buf, pos + EPB_INTERFACE) : u32be(buf, pos + EPB_INTERFACE)
+              : le ? u16le(buf, pos + OPB_INTERFACE) : u16be(buf, pos + OPB_INTERFACE);
           const capLen = le ? u32le(buf, pos + EPB_CAPLEN) : u32be(buf, pos + EPB_CAPLEN);
           if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
           if (capLen > MAX_RECORD_LEN || EPB_DATA + capLen + 4 > len) {
@@ -240,22 +242,6 @@ export function streamPcapng(
           const wireLen = le ? u32le(buf, pos + EPB_ORIGLEN) : u32be(buf, pos + EPB_ORIGLEN);
           ts.split(high, low, ifaces.unitsPerSec[iface]);
           handler.handle(buf, pos + EPB_DATA, capLen, wireLen, ifaces.linkType[iface], ts.sec + ifaces.offsetSec[iface], ts.nsec);
-          frames++;
-          break;
-        }
-        case BT_OPB: {
-          if (len < EPB_MIN_LEN) fail(pos, `obsolete packet block of ${len} bytes is shorter than 32`);
-          const iface = le ? u16le(buf, pos + OPB_INTERFACE) : u16be(buf, pos + OPB_INTERFACE);
-          const capLen = le ? u32le(buf, pos + OPB_CAPLEN) : u32be(buf, pos + OPB_CAPLEN);
-          if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
-          if (capLen > MAX_RECORD_LEN || OPB_DATA + capLen + 4 > len) {
-            fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than its block of ${len} bytes holds`);
-          }
-          const high = le ? u32le(buf, pos + OPB_TS_HIGH) : u32be(buf, pos + OPB_TS_HIGH);
-          const low = le ? u32le(buf, pos + OPB_TS_LOW) : u32be(buf, pos + OPB_TS_LOW);
-          const wireLen = le ? u32le(buf, pos + OPB_ORIGLEN) : u32be(buf, pos + OPB_ORIGLEN);
-          ts.split(high, low, ifaces.unitsPerSec[iface]);
-          handler.handle(buf, pos + OPB_DATA, capLen, wireLen, ifaces.linkType[iface], ts.sec + ifaces.offsetSec[iface], ts.nsec);
           frames++;
           break;
         }
