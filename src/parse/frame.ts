@@ -16,25 +16,27 @@ import { readU16 } from './bytes.js';
 import { ETH_HEADER_LEN, ETH_TYPE, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
 import { IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP } from './ip-protocol.js';
 import {
-  IPV4_FLAGS_FRAGMENT,
-  IPV4_IDENT,
   IPV4_MIN_HEADER_LEN,
   IPV4_MIN_IHL_WORDS,
-  IPV4_PROTOCOL,
-  IPV4_TOTAL_LENGTH,
+  ipv4FragmentOffsetUnits,
+  ipv4Ident,
+  ipv4IhlWords,
+  ipv4MoreFragments,
+  ipv4Protocol,
+  ipv4TotalLength,
 } from './ipv4.js';
 import {
   IPV6_FRAG_HEADER_LEN,
   IPV6_FRAG_NEXT_HEADER,
   IPV6_HEADER_LEN,
   IPV6_NEXT_HEADER,
-  IPV6_PAYLOAD_LENGTH,
   MAX_IPV6_EXTENSIONS,
   ipv6AhLen,
   ipv6FragmentIdent,
   ipv6FragmentOffsetUnits,
   ipv6GenericExtensionLen,
   ipv6MoreFragments,
+  ipv6PayloadLength,
   isIpv6Ah,
   isIpv6GenericExtension,
 } from './ipv6.js';
@@ -194,13 +196,12 @@ function parseRawIp(buf: Uint8Array, pos: number, wireEnd: number, p: ParsedFram
 function parseIpv4(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFrame): number {
   const minEnd = ipOff + IPV4_MIN_HEADER_LEN;
   if (minEnd > p.capEnd) return cut(minEnd, wireEnd, ST_TRUNC_IP, ST_SHORT_IP);
-  const versionIhl = buf[ipOff];
-  if (versionIhl >>> 4 !== 4) return ST_BAD_IP_VERSION;
+  if (buf[ipOff] >>> 4 !== 4) return ST_BAD_IP_VERSION;
   p.ipVersion = 4;
   p.l3Off = ipOff;
-  const ihlWords = versionIhl & 0x0f;
+  const ihlWords = ipv4IhlWords(buf, ipOff);
   const headerLen = ihlWords * 4;
-  const totalLen = readU16(buf, ipOff + IPV4_TOTAL_LENGTH);
+  const totalLen = ipv4TotalLength(buf, ipOff);
   if (ihlWords < IPV4_MIN_IHL_WORDS || headerLen > totalLen) return ST_BAD_IHL;
   const ipEnd = ipOff + totalLen;
   if (ipEnd > wireEnd) return ST_BAD_IP_LENGTH;
@@ -208,14 +209,13 @@ function parseIpv4(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   const headerEnd = ipOff + headerLen;
   if (headerEnd > p.capEnd) return ST_TRUNC_IP;
 
-  const proto = buf[ipOff + IPV4_PROTOCOL];
+  const proto = ipv4Protocol(buf, ipOff);
   p.proto = proto;
   p.l4Off = headerEnd;
-  const flagsFragment = readU16(buf, ipOff + IPV4_FLAGS_FRAGMENT);
-  const fragmentUnits = flagsFragment & 0x1fff;
-  const moreFragments = (flagsFragment & 0x2000) !== 0;
+  const fragmentUnits = ipv4FragmentOffsetUnits(buf, ipOff);
+  const moreFragments = ipv4MoreFragments(buf, ipOff);
   if (fragmentUnits !== 0 || moreFragments) {
-    p.fragId = readU16(buf, ipOff + IPV4_IDENT);
+    p.fragId = ipv4Ident(buf, ipOff);
     p.fragProto = proto;
     p.fragOffset = fragmentUnits * 8;
     p.fragMore = moreFragments;
@@ -234,7 +234,7 @@ function parseIpv6(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   if (buf[ipOff] >>> 4 !== 6) return ST_BAD_IP_VERSION;
   p.ipVersion = 6;
   p.l3Off = ipOff;
-  const ipEnd = headerEnd + readU16(buf, ipOff + IPV6_PAYLOAD_LENGTH);
+  const ipEnd = headerEnd + ipv6PayloadLength(buf, ipOff);
   if (ipEnd > wireEnd) return ST_BAD_IP_LENGTH;
   p.ipEnd = ipEnd;
 
