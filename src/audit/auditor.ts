@@ -122,6 +122,7 @@ export class Auditor implements FrameObserver {
         const dir = this.conversations.direction;
         if (conv.packets[0] + conv.packets[1] === 0) conv.firstSec = tsSec;
         conv.lastSec = tsSec;
+        conv.classIndex = cls;
         conv.packets[dir]++;
         if (mismarked) conv.mismarked[dir]++;
         conv.countDscp(dir, f.foundDscp);

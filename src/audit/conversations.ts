@@ -40,7 +40,8 @@ export class Conversation {
     readonly proto: number,
     readonly portA: number,
     readonly portB: number,
-    readonly classIndex: number,
+    /** The class of its latest packet (SDP or the RTP heuristic may move a flow). */
+    public classIndex: number,
     readonly ruleIndex: number,
   ) {}
 

@@ -72,6 +72,13 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
     }
     if (r.calls.length > 20) lines.push(`  ... ${r.calls.length - 20} more calls in --json`);
   }
+  if (r.rtpHeuristic !== null) {
+    const h = r.rtpHeuristic;
+    lines.push('', `RTP heuristic: ${n(h.videoFlows)} flows judged video by payload size, ${n(h.otherFlows)} left with their port class`);
+    for (const c of h.conversations.slice(0, 20)) {
+      lines.push(`  ${c.proto} ${c.a}:${c.aPort} <-> ${c.b}:${c.bPort}  ${c.class}: ${n(c.packets)} packets`);
+    }
+  }
   lines.push('', r.diagnoses.length > 0 ? 'diagnosis:' : 'diagnosis: no known pattern in the mismarkings');
   for (const d of r.diagnoses) {
     lines.push(`  - ${d.message}`);

@@ -62,3 +62,29 @@ describe('RTP heuristic', () => {
     expect(classes.slice(-2)).toEqual(['video', 'voice']);
   });
 });
+
+describe('audit --rtp-heuristic', () => {
+  it('lists the flows it judged to be video, in --json and in the text report', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { pcapFile } = await import('../support/packet-builder.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qosmark-rtph-'));
+    try {
+      const frames = [...Array.from({ length: 10 }, () => rtp(20000, 30000, 1100)), ...Array.from({ length: 10 }, () => rtp(20002, 30002, 160))];
+      const file = path.join(dir, 'flows.pcap');
+      fs.writeFileSync(file, pcapFile(frames));
+      const cli = path.resolve(__dirname, '../../dist/cli/main.js');
+      const json = spawnSync(process.execPath, [cli, 'audit', file, '--rtp-heuristic', '--json'], { encoding: 'utf8' });
+      const report = JSON.parse(json.stdout);
+      expect(report.rtpHeuristic).toMatchObject({ videoFlows: 1, otherFlows: 1 });
+      expect(report.rtpHeuristic.conversations).toHaveLength(1);
+      expect(report.rtpHeuristic.conversations[0]).toMatchObject({ aPort: 20000, bPort: 30000, class: 'video' });
+      const text = spawnSync(process.execPath, [cli, 'audit', file, '--rtp-heuristic'], { encoding: 'utf8' });
+      expect(text.stdout).toContain('RTP heuristic: 1 flows judged video by payload size, 1 left with their port class');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
