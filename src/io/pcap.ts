@@ -8,6 +8,7 @@
  * order, magic, snap length, link type, timestamps and lengths bit for bit.
  */
 import type { ByteInput, ByteOutput } from './byte-stream.js';
+import { u16be, u16le, u32be, u32le } from './endian.js';
 import { CaptureFileError } from './errors.js';
 import type { FrameHandler } from './frame-handler.js';
 
@@ -43,16 +44,10 @@ export interface PcapHeader {
   linkType: number;
 }
 
-function u32le(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
 
-function u32be(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
 
 function u16(b: Uint8Array, o: number, le: boolean): number {
-  return le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
+  return le ? u16le(b, o) : u16be(b, o);
 }
 
 /** True for the four classic-pcap magics (either byte order, µs or ns). */

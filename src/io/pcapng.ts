@@ -10,6 +10,7 @@
  * if_tsresol and if_tsoffset. Every other block is copied without reading.
  */
 import type { ByteInput, ByteOutput } from './byte-stream.js';
+import { u16be, u16le, u32be, u32le } from './endian.js';
 import { CaptureFileError } from './errors.js';
 import type { FrameHandler } from './frame-handler.js';
 import { MAX_RECORD_LEN, type StreamProgress } from './pcap.js';
@@ -62,19 +63,6 @@ export const MAX_BLOCK_LEN = 32 * 1024 * 1024;
 
 /** Default resolution: microseconds (if_tsresol absent). */
 const DEFAULT_TS_UNITS_PER_SEC = 1e6;
-
-function u32le(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
-function u32be(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-function u16le(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-function u16be(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
-}
 
 /** Per-interface facts from the Interface Description Blocks of the current section. */
 class Interfaces {
