@@ -8,10 +8,10 @@
  * the Ethernet fixtures' frames (1 ms apart) up to the requested count; the
  * returned `source` says which was used.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readPcap } from './pcap-file.js';
+import { readPcap, writeEthernetPcap } from './pcap-file.js';
 import { QOSMARK_CLI, REPO_ROOT, qosmark } from './qosmark.js';
 
 export const FIXTURES = join(REPO_ROOT, 'fixtures/pcaps');
@@ -52,25 +52,6 @@ export interface GeneratedCapture {
   source: string;
 }
 
-/** A classic pcap (µs, Ethernet) of `frames`, 1 ms apart. */
-function writeEthernetPcap(file: string, frames: Buffer[]): void {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(1, 20);
-  const parts: Buffer[] = [header];
-  frames.forEach((f, i) => {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1700000000 + Math.floor(i / 1000), 0);
-    rec.writeUInt32LE((i % 1000) * 1000, 4);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    parts.push(rec, f);
-  });
-  writeFileSync(file, Buffer.concat(parts));
-}
 
 /** Writes a large capture of `packets` packets to `file` (see the file comment). */
 export async function generateCapture(file: string, packets: number, profile: string, seed: number): Promise<GeneratedCapture> {

@@ -14,10 +14,12 @@
  * destroy() kills what the lab started (by pid) and deletes the namespaces;
  * it is safe after a failed or partial setup.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
+export { writeEthernetPcap } from './pcap-file.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 import { QOSMARK_CLI, REPO_ROOT, ensureBuilt } from './qosmark.js';
 
@@ -52,33 +54,9 @@ export const BLAB = {
   v6: { sender: '2001:db8:5153::1', receiver: '2001:db8:5153::2', prefix: 64 },
 } as const;
 
-const OFFLOADS_OFF = ['rx', 'off', 'tx', 'off', 'sg', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off', 'rxvlan', 'off', 'txvlan', 'off'];
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Deletes bridge-lab namespaces left by test processes that no longer exist. */
 export function removeStaleBridgeLabs(): string[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = /^qmbr-(\d+)-[0-9a-z]+-[sbr]$/.exec(name);
-    if (m === null || pidAlive(Number(m[1]))) continue;
-    run('ip', ['netns', 'del', name], { check: false, timeoutMs: 10_000 });
-    removed.push(name);
-  }
-  return removed;
+  return removeStaleNamespaces(/^qmbr-(\d+)-[0-9a-z]+-[sbr]$/);
 }
 
 export interface BridgeLabOptions {
@@ -208,25 +186,6 @@ export async function stopCapture(p: Background): Promise<{ captured: number; dr
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A classic pcap (µs, Ethernet) holding `frames`, 1 ms apart. */
-export function writeEthernetPcap(file: string, frames: Buffer[]): void {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(1, 20);
-  const parts: Buffer[] = [header];
-  frames.forEach((f, i) => {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1700000000 + Math.floor(i / 1000), 0);
-    rec.writeUInt32LE((i % 1000) * 1000, 4);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    parts.push(rec, f);
-  });
-  writeFileSync(file, Buffer.concat(parts));
-}
 
 export interface FrameSpec {
   dst?: string;

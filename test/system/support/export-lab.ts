@@ -17,36 +17,17 @@
  * Namespaces are named `qmxlab-<pid>-<t>-s|b|r`; destroy() kills what the lab
  * started (by pid) and deletes them; stale ones of dead pids are removed.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 import { dissectEthernet, markableBits, readPcap, type Dissection, type PcapFile } from './pcap-file.js';
 
 const PREFIX = 'qmxlab-';
 export const XLAB = { senderIf: 'qmx0', inIf: 'qmx1', outIf: 'qmx2', receiverIf: 'qmx3', bridge: 'qmxbr0' } as const;
-const OFFLOADS_OFF = ['rx', 'off', 'tx', 'off', 'sg', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off', 'rxvlan', 'off', 'txvlan', 'off'];
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function removeStaleBridgeLabs(): void {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^qmxlab-(\d+)-[0-9a-z]+-[sbr]$/.exec(name);
-    if (m === null || pidAlive(Number(m[1]))) continue;
-    run('ip', ['netns', 'del', name], { check: false, timeoutMs: 10_000 });
-  }
+  removeStaleNamespaces(/^qmxlab-(\d+)-[0-9a-z]+-[sbr]$/);
 }
 
 export class BridgeLab {

@@ -7,8 +7,8 @@
  * destroy() kills what the lab started (by pid) and deletes the namespaces;
  * call it from afterAll, it is safe after a failed or partial setup.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 
 const PREFIX = 'qmlab-';
@@ -23,34 +23,9 @@ export const LAB = {
   vlan6: { sender: '2001:db8:5154::1', receiver: '2001:db8:5154::2', prefix: 64 },
 } as const;
 
-/** Offloads that merge, split or defer work on veth (FIELD-NOTES): all off. */
-const OFFLOADS_OFF = ['rx', 'off', 'tx', 'off', 'sg', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off', 'rxvlan', 'off', 'txvlan', 'off'];
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Deletes lab namespaces left behind by test processes that no longer exist (e.g. killed with SIGKILL). */
 export function removeStaleLabs(): string[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = /^qmlab-(\d+)-[0-9a-z]+-[sr]$/.exec(name);
-    if (m === null || pidAlive(Number(m[1]))) continue;
-    run('ip', ['netns', 'del', name], { check: false, timeoutMs: 10_000 });
-    removed.push(name);
-  }
-  return removed;
+  return removeStaleNamespaces(/^qmlab-(\d+)-[0-9a-z]+-[sr]$/);
 }
 
 export class VethLab {

@@ -1,8 +1,9 @@
 /**
  * A small classic-pcap reader and Ethernet/IP dissector for the system tests,
  * written from pcap-savefile(5), IEEE 802.1Q and RFC 791/8200, independently
- * of qosmark's own parser (src/ is not imported).
+ * of qosmark's own parser (src/ is not imported), and a writer for test captures.
  */
+import { writeFileSync } from 'node:fs';
 
 export interface PcapRecord {
   /** 1-based, like tshark's frame.number. */
@@ -182,4 +183,24 @@ export function markableBits(d: Dissection): Map<number, number> {
     }
   }
   return m;
+}
+
+/** A classic pcap (µs, Ethernet) holding `frames`, 1 ms apart. */
+export function writeEthernetPcap(file: string, frames: Buffer[]): void {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262144, 16);
+  header.writeUInt32LE(1, 20);
+  const parts: Buffer[] = [header];
+  frames.forEach((f, i) => {
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(1700000000 + Math.floor(i / 1000), 0);
+    rec.writeUInt32LE((i % 1000) * 1000, 4);
+    rec.writeUInt32LE(f.length, 8);
+    rec.writeUInt32LE(f.length, 12);
+    parts.push(rec, f);
+  });
+  writeFileSync(file, Buffer.concat(parts));
 }

@@ -10,8 +10,8 @@
  * deletes the namespaces, and is safe after a failed or partial setup.
  * Addresses come from 198.18.0.0/15 and 2001:db8::/32 only.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 
 const PREFIX = 'qmprobe-';
@@ -36,28 +36,9 @@ export const PROBE_LAB = {
   hop: (n: number, family: 4 | 6) => (family === 4 ? v4(LINKS[n - 1], 2) : v6(LINKS[n - 1], 2)),
 } as const;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Deletes probe-lab namespaces left by test processes that no longer exist. */
 export function removeStaleProbeLabs(): void {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^qmprobe-(\d+)-[0-9a-z]+-(s|r1|r2|r3|d)$/.exec(name);
-    if (m === null || pidAlive(Number(m[1]))) continue;
-    run('ip', ['netns', 'del', name], { check: false, timeoutMs: 10_000 });
-  }
+  removeStaleNamespaces(/^qmprobe-(\d+)-[0-9a-z]+-(s|r1|r2|r3|d)$/);
 }
 
 export class ProbeLab {
