@@ -40,6 +40,16 @@ export class ByteInput {
     return n;
   }
 
+  /**
+   * Moves the unread tail buf[from, end) to the front of the buffer and reads
+   * once behind it. Returns the new end; it equals end - from at end of file.
+   */
+  refill(buf: Uint8Array, from: number, end: number): number {
+    buf.copyWithin(0, from, end);
+    const kept = end - from;
+    return kept + this.read(buf, kept, buf.length - kept);
+  }
+
   readFully(buf: Uint8Array, offset: number, length: number): number {
     const n = readFully(this.fd, buf, offset, length);
     this.position += n;

@@ -139,13 +139,11 @@ export function streamPcap(
     flush(output, buf, pos);
     if (eof) break;
     // Keep the partial record at the front and refill behind it.
-    buf.copyWithin(0, pos, end);
+    const kept = end - pos;
     bufFileOff += pos;
-    end -= pos;
+    end = input.refill(buf, pos, end);
     pos = 0;
-    const n = input.read(buf, end, buf.length - end);
-    if (n === 0) eof = true;
-    end += n;
+    eof = end === kept;
     if (progress !== null) progress(bufFileOff, frames);
   }
   if (end > pos) {

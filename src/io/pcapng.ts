@@ -254,13 +254,11 @@ export function streamPcapng(
     }
     if (output !== null) output.write(buf, 0, pos);
     if (eof) break;
-    buf.copyWithin(0, pos, end);
+    const kept = end - pos;
     bufFileOff += pos;
-    end -= pos;
+    end = input.refill(buf, pos, end);
     pos = 0;
-    const n = input.read(buf, end, buf.length - end);
-    if (n === 0) eof = true;
-    end += n;
+    eof = end === kept;
     if (progress !== null) progress(bufFileOff, frames);
   }
   if (end > pos) {
