@@ -12,7 +12,7 @@ import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { reportFailures, type FileErrorDoc } from './mark.js';
 import { runInWorkers, sumCounts } from './parallel.js';
-import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs } from './pipeline-options.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { count } from './report.js';
 import { Progress } from './progress.js';
 import { UsageError, asUsageError } from './usage-error.js';
@@ -43,8 +43,8 @@ export type AuditDoc = { command: 'audit'; input: string; format: CaptureFormat 
 };
 
 /** Audits one file. Capture-file problems end up in `error`; usage and policy errors throw. */
-export function auditFile(job: AuditJob): AuditDoc {
-  const setup = pipelineSetup('audit', job.args);
+/** `setup` is the parsed options and compiled policy, when the caller has them already. */
+export function auditFile(job: AuditJob, setup: PipelineSetup = pipelineSetup('audit', job.args)): AuditDoc {
   const policy = setup.policy;
   const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
   const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
@@ -127,7 +127,7 @@ export function runAudit(argv: string[]): number | Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
-  pipelineSetup('audit', values);
+  const setup = pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
   if (positionals.length > 1) {
     if (values.packets !== undefined || values.html !== undefined) {
@@ -136,7 +136,7 @@ export function runAudit(argv: string[]): number | Promise<number> {
     if (positionals.includes('-')) throw new UsageError('audit: - (stdin) takes no other input files');
     return auditMany(positionals, values, values.json);
   }
-  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && values.packets !== '-' });
+  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && values.packets !== '-' }, setup);
   const out = values.packets === '-' ? process.stderr : process.stdout;
   if (values.json) out.write(`${JSON.stringify(doc)}\n`);
   else {

@@ -11,7 +11,7 @@ import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { runInWorkers, sumCounts } from './parallel.js';
-import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs } from './pipeline-options.js';
+import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { count, renderRun, timing, type Timing } from './report.js';
 import { UsageError, asUsageError } from './usage-error.js';
@@ -40,8 +40,8 @@ export type MarkDoc = { command: 'mark'; input: string; output: string; format: 
   Timing & { peakRssBytes: number; error: FileErrorDoc | null };
 
 /** Marks one file. Capture-file problems end up in `error`; usage and policy errors throw. */
-export function markFile(job: MarkJob): MarkDoc {
-  const setup = pipelineSetup('mark', job.args);
+/** `setup` is the parsed options and compiled policy, when the caller has them already. */
+export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mark', job.args)): MarkDoc {
   refuseOverwritingInput(job.input, job.output);
   const pipeline = new Pipeline(setup.policy, setup.options);
   const input = ByteInput.open(job.input);
@@ -105,13 +105,13 @@ export function runMark(argv: string[]): number | Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError(`mark: expected an input file\n${MARK_USAGE}`);
-  // Validate options and the policy once, up front, whatever the number of files.
-  pipelineSetup('mark', values);
+  // Options and policy are checked once, up front; a single file uses them as they are, workers build their own.
+  const setup = pipelineSetup('mark', values);
   const outDir = values['out-dir'];
   if (outDir === undefined) {
     if (positionals.length !== 1) throw new UsageError(`mark: several input files need --out-dir DIR\n${MARK_USAGE}`);
     if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
-    const doc = markFile({ input: positionals[0], output: values.output, args: values, progress: !values.json });
+    const doc = markFile({ input: positionals[0], output: values.output, args: values, progress: !values.json }, setup);
     // Keep stdout clean for the capture when it is written there.
     printMark(doc, values.output === '-' ? process.stderr : process.stdout, values.json, values.quiet);
     if (doc.error) throw new CaptureFileError(doc.error.file, doc.error.offset, doc.error.message);

@@ -43,7 +43,12 @@ function positiveNumber(command: string, flag: string, text: string, integer: bo
   return n;
 }
 
-export function pipelineSetup(command: string, args: PipelineArgs): { policy: CompiledPolicy; options: PipelineOptions } {
+export interface PipelineSetup {
+  policy: CompiledPolicy;
+  options: PipelineOptions;
+}
+
+export function pipelineSetup(command: string, args: PipelineArgs): PipelineSetup {
   const cosTagMode = COS_TAG_MODES[args['cos-tag']];
   if (cosTagMode === undefined) throw new UsageError(`${command}: --cos-tag: "${args['cos-tag']}": expected outer, inner or all`);
   const options: PipelineOptions = { cosTagMode, sdp: !args['no-sdp'], rtpHeuristic: args['rtp-heuristic'] };
