@@ -64,13 +64,7 @@ export class Classifier {
 
   classify(buf: Uint8Array, p: ParsedFrame, nowSec: number): number {
     if (p.status !== ST_OK) return this.unclassified(CLS_NOT_PARSED);
-    if (p.fragment === FRAG_NONFIRST) {
-      if (!this.fragments.lookup(buf, p, nowSec)) return this.unclassified(CLS_FRAGMENT_UNMATCHED);
-      this.rule = this.fragments.foundRule;
-      this.cls = this.fragments.foundClass;
-      this.outcome = CLS_CLASSIFIED;
-      return this.cls;
-    }
+    if (p.fragment === FRAG_NONFIRST) return this.classifyLaterFragment(buf, p, nowSec);
     const proto = p.proto;
     let rule = NO_RULE;
     if (proto === IPPROTO_UDP || proto === IPPROTO_TCP) rule = this.policy.lookup(proto, p.srcPort, p.dstPort);
@@ -83,24 +77,40 @@ export class Classifier {
     }
     this.mediaStream = -1;
     this.viaSdp = false;
-    const media = this.media;
-    // The SDP is more specific than the port rules: it names this very endpoint.
-    if (media !== null && media.size > 0 && proto === IPPROTO_UDP && p.srcPort >= 0 && media.lookupPacket(buf, p, nowSec)) {
-      this.cls = media.foundClass;
-      this.mediaStream = media.foundStream;
-      this.viaSdp = true;
-    }
     this.viaHeuristic = false;
-    const rtp = this.rtp;
-    if (rtp !== null && !this.viaSdp && this.cls === this.rtpAudioClass && proto === IPPROTO_UDP && p.srcPort >= 0) {
-      if (rtp.observe(buf, p, nowSec) === DECIDED_VIDEO) {
-        this.cls = this.rtpVideoClass;
-        this.viaHeuristic = true;
-      }
+    // The SDP and heuristic steps sit in methods of their own, so that the
+    // common path stays small enough for the JIT to inline into the loop.
+    const media = this.media;
+    if (media !== null && media.size > 0 && proto === IPPROTO_UDP && p.srcPort >= 0) this.applyMedia(media, buf, p, nowSec);
+    if (this.rtp !== null && !this.viaSdp && this.cls === this.rtpAudioClass && proto === IPPROTO_UDP && p.srcPort >= 0) {
+      this.applyRtpHeuristic(this.rtp, buf, p, nowSec);
     }
     this.outcome = CLS_CLASSIFIED;
     if (p.fragment === FRAG_FIRST) this.fragments.insert(buf, p, nowSec, this.rule, this.cls);
     return this.cls;
+  }
+
+  /** A non-first fragment takes the class its first fragment got. */
+  private classifyLaterFragment(buf: Uint8Array, p: ParsedFrame, nowSec: number): number {
+    if (!this.fragments.lookup(buf, p, nowSec)) return this.unclassified(CLS_FRAGMENT_UNMATCHED);
+    this.rule = this.fragments.foundRule;
+    this.cls = this.fragments.foundClass;
+    this.outcome = CLS_CLASSIFIED;
+    return this.cls;
+  }
+
+  /** The SDP is more specific than the port rules: it names this very endpoint. */
+  private applyMedia(media: MediaTable, buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
+    if (!media.lookupPacket(buf, p, nowSec)) return;
+    this.cls = media.foundClass;
+    this.mediaStream = media.foundStream;
+    this.viaSdp = true;
+  }
+
+  private applyRtpHeuristic(rtp: RtpHeuristic, buf: Uint8Array, p: ParsedFrame, nowSec: number): void {
+    if (rtp.observe(buf, p, nowSec) !== DECIDED_VIDEO) return;
+    this.cls = this.rtpVideoClass;
+    this.viaHeuristic = true;
   }
 
   private unclassified(outcome: number): number {

@@ -21,6 +21,7 @@ import {
   ipv4FragmentOffsetUnits,
   ipv4Ident,
   ipv4IhlWords,
+  ipv4IsFragment,
   ipv4MoreFragments,
   ipv4Protocol,
   ipv4TotalLength,
@@ -97,35 +98,32 @@ export function parseFrame(
   p.capEnd = off + capLen;
   p.wireLen = wireLen > capLen ? wireLen : capLen;
   const wireEnd = off + p.wireLen;
-  let status: number;
-  switch (linkType) {
-    case LINKTYPE_ETHERNET:
-      status = parseEthernet(buf, off, wireEnd, p);
-      break;
-    case LINKTYPE_RAW:
-      status = parseRawIp(buf, off, wireEnd, p);
-      break;
-    case LINKTYPE_IPV4:
-      status = parseIpv4(buf, off, wireEnd, p);
-      break;
-    case LINKTYPE_IPV6:
-      status = parseIpv6(buf, off, wireEnd, p);
-      break;
-    case LINKTYPE_LINUX_SLL:
-      status = parseCooked(buf, off, SLL_HEADER_LEN, off + SLL_PROTOCOL, wireEnd, p);
-      break;
-    case LINKTYPE_LINUX_SLL2:
-      status = parseCooked(buf, off, SLL2_HEADER_LEN, off + SLL2_PROTOCOL, wireEnd, p);
-      break;
-    case LINKTYPE_NULL:
-    case LINKTYPE_LOOP:
-      status = parseLoopback(buf, off, wireEnd, linkType, p);
-      break;
-    default:
-      status = ST_UNSUPPORTED_LINKTYPE;
-  }
+  // Ethernet is nearly every capture's link type; keeping its path apart from
+  // the others keeps the per-frame code small enough for the JIT to inline whole.
+  const status =
+    linkType === LINKTYPE_ETHERNET ? parseEthernet(buf, off, wireEnd, p) : parseOtherLink(buf, off, wireEnd, linkType, p);
   p.status = status;
   return status;
+}
+
+function parseOtherLink(buf: Uint8Array, off: number, wireEnd: number, linkType: number, p: ParsedFrame): number {
+  switch (linkType) {
+    case LINKTYPE_RAW:
+      return parseRawIp(buf, off, wireEnd, p);
+    case LINKTYPE_IPV4:
+      return parseIpv4(buf, off, wireEnd, p);
+    case LINKTYPE_IPV6:
+      return parseIpv6(buf, off, wireEnd, p);
+    case LINKTYPE_LINUX_SLL:
+      return parseCooked(buf, off, SLL_HEADER_LEN, off + SLL_PROTOCOL, wireEnd, p);
+    case LINKTYPE_LINUX_SLL2:
+      return parseCooked(buf, off, SLL2_HEADER_LEN, off + SLL2_PROTOCOL, wireEnd, p);
+    case LINKTYPE_NULL:
+    case LINKTYPE_LOOP:
+      return parseLoopback(buf, off, wireEnd, linkType, p);
+    default:
+      return ST_UNSUPPORTED_LINKTYPE;
+  }
 }
 
 /** Status for a header that ends at `need` but the capture ends before it. */
@@ -212,20 +210,19 @@ function parseIpv4(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   const proto = ipv4Protocol(buf, ipOff);
   p.proto = proto;
   p.l4Off = headerEnd;
-  const fragmentUnits = ipv4FragmentOffsetUnits(buf, ipOff);
-  const moreFragments = ipv4MoreFragments(buf, ipOff);
-  if (fragmentUnits !== 0 || moreFragments) {
-    p.fragId = ipv4Ident(buf, ipOff);
-    p.fragProto = proto;
-    p.fragOffset = fragmentUnits * 8;
-    p.fragMore = moreFragments;
-    if (fragmentUnits !== 0) {
-      p.fragment = FRAG_NONFIRST;
-      return ST_OK;
-    }
-    p.fragment = FRAG_FIRST;
-  }
+  if (ipv4IsFragment(buf, ipOff) && noteIpv4Fragment(buf, ipOff, proto, p)) return ST_OK;
   return parsePorts(buf, headerEnd, proto, ipEnd, p);
+}
+
+/** Records a fragment's identity; returns true for a non-first fragment, which has no ports. */
+function noteIpv4Fragment(buf: Uint8Array, ipOff: number, proto: number, p: ParsedFrame): boolean {
+  const fragmentUnits = ipv4FragmentOffsetUnits(buf, ipOff);
+  p.fragId = ipv4Ident(buf, ipOff);
+  p.fragProto = proto;
+  p.fragOffset = fragmentUnits * 8;
+  p.fragMore = ipv4MoreFragments(buf, ipOff);
+  p.fragment = fragmentUnits !== 0 ? FRAG_NONFIRST : FRAG_FIRST;
+  return fragmentUnits !== 0;
 }
 
 function parseIpv6(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFrame): number {
@@ -238,7 +235,18 @@ function parseIpv6(buf: Uint8Array, ipOff: number, wireEnd: number, p: ParsedFra
   if (ipEnd > wireEnd) return ST_BAD_IP_LENGTH;
   p.ipEnd = ipEnd;
 
-  let next = buf[ipOff + IPV6_NEXT_HEADER];
+  const next = buf[ipOff + IPV6_NEXT_HEADER];
+  if (next === IPPROTO_UDP || next === IPPROTO_TCP) {
+    p.proto = next;
+    p.l4Off = headerEnd;
+    return parsePorts(buf, headerEnd, next, ipEnd, p);
+  }
+  return parseIpv6Extensions(buf, headerEnd, next, ipEnd, p);
+}
+
+/** Walks the extension-header chain (bounded) to the upper-layer header. */
+function parseIpv6Extensions(buf: Uint8Array, headerEnd: number, firstNext: number, ipEnd: number, p: ParsedFrame): number {
+  let next = firstNext;
   let pos = headerEnd;
   for (let extensions = 0; ; extensions++) {
     const generic = isIpv6GenericExtension(next);

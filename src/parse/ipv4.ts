@@ -56,6 +56,11 @@ export function ipv4MoreFragments(buf: Uint8Array, ipOff: number): boolean {
   return (readU16(buf, ipOff + IPV4_FLAGS_FRAGMENT) & MORE_FRAGMENTS) !== 0;
 }
 
+/** True for any fragment: more-fragments set or a non-zero offset. */
+export function ipv4IsFragment(buf: Uint8Array, ipOff: number): boolean {
+  return (readU16(buf, ipOff + IPV4_FLAGS_FRAGMENT) & (MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) !== 0;
+}
+
 export function ipv4Ident(buf: Uint8Array, ipOff: number): number {
   return readU16(buf, ipOff + IPV4_IDENT);
 }
