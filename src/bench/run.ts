@@ -26,7 +26,7 @@ export interface BenchOptions {
   runs: number;
   /** Where generated input and all outputs go. */
   dir: string;
-  /** tshark is timed on this many first packets. */
+  /** tshark is timed on this many first packets (Infinity: the whole file). */
   tsharkPackets: number;
   /** Frames held in memory for the in-memory figures. */
   memoryPackets: number;
@@ -211,6 +211,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
     const tcp = series();
     const tsh = series();
     let tsharkN = o.tsharkPackets;
+    let filePackets = 0;
     note(`bench: whole process: ${o.runs} run(s) each${o.quick ? '' : ', after one untimed warm-up'}`);
     for (let i = o.quick ? 0 : -1; i < o.runs; i++) {
       const keep = i >= 0;
@@ -228,9 +229,10 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         const t = timedRun('tcprewrite', tcprewriteArgs(file, tcpOut), run);
         if (keep) tcp.runs.push(t);
       }
-      if (tshark) {
-        const packets = Number(mark.docs[0]?.packets ?? m.doc.packets);
-        tsharkN = Math.min(o.tsharkPackets, packets);
+      filePackets = Number(mark.docs[0]?.packets ?? m.doc.packets);
+      // tshark on a whole big file takes minutes: it is timed once, in the first kept run.
+      if (tshark && (i <= 0 || o.tsharkPackets < filePackets)) {
+        tsharkN = Math.min(o.tsharkPackets, filePackets);
         const t = timedRun('tshark', tsharkArgs(file, keep ? tsharkN : Math.min(tsharkN, 1000)), { ...run, discardStdout: true });
         if (keep) tsh.runs.push(t);
       }
@@ -238,7 +240,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         note(
           `  run ${i + 1}: mark ${mark.runs[i].wallSeconds.toFixed(3)} s, audit ${audit.runs[i].wallSeconds.toFixed(3)} s` +
             (tcprewrite ? `, tcprewrite ${tcp.runs[i].wallSeconds.toFixed(3)} s` : '') +
-            (tshark ? `, tshark -c ${tsharkN} ${tsh.runs[i].wallSeconds.toFixed(3)} s` : ''),
+            (tshark && tsh.runs[i] ? `, tshark -c ${tsharkN} ${tsh.runs[i].wallSeconds.toFixed(3)} s` : ''),
         );
       }
     }
@@ -323,18 +325,25 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       }
       if (tshark) {
         const tw = spread(tsh.runs.map((r) => r.wallSeconds));
-        const label = `tshark -T fields (12 fields), first ${tsharkN.toLocaleString('en-US')} packets`;
+        const wholeFile = tsharkN >= filePackets;
+        const label = wholeFile
+          ? `tshark -T fields (12 fields), the whole file`
+          : `tshark -T fields (12 fields), first ${tsharkN.toLocaleString('en-US')} packets`;
         figures['compare.tshark.seconds'] = { section: peerSection, label: `${label}: wall time`, value: tw.median, unit: 's', better: null, min: tw.min, max: tw.max };
         const tpps = tsharkN / tw.median / 1e6;
         figures['compare.tshark.mpps'] = { section: peerSection, label: `${label}: packets/s`, value: tpps, unit: 'Mpps', better: null };
+        // On the same whole file the ratio is of wall times, as the issue asks; on a
+        // prefix it is of packets/s, which flatters tshark (it slows as its state grows).
         figures['compare.tshark.fasterBy'] = {
           section: peerSection,
-          label: 'audit (whole file) vs tshark (first N): packets/s, faster by',
+          label: wholeFile ? 'audit vs tshark on the same file: wall time, faster by' : 'audit (whole file) vs tshark (first N): packets/s, faster by',
           value: figures['process.audit.mpps'].value! / tpps,
           unit: '×',
           better: 'higher',
         };
-        notes.push(`tshark runs at about 10k frames/s, so it is timed on the first ${tsharkN.toLocaleString('en-US')} packets only (-c ${tsharkN}); its packets/s is compared with audit's over the whole file`);
+        if (!wholeFile) {
+          notes.push(`tshark is timed on the first ${tsharkN.toLocaleString('en-US')} packets only (-c ${tsharkN}); its packets/s is compared with audit's over the whole file`);
+        }
         details.tshark = { version: tshark, command: `tshark ${tsharkArgs('IN', tsharkN).join(' ')} >/dev/null`, runs: tsh.runs.map(strip) };
       }
       const pp = await loadPcapParser();
