@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Forwarder, type Direction } from '../engine/forwarder.js';
 import { Pipeline } from '../engine/pipeline.js';
+import { warmUp } from '../engine/warmup.js';
 import { summarize, type RunSummary } from '../engine/summary.js';
 import { ReceiveDrops, rxPackets } from '../io/live-drops.js';
 import {
@@ -179,6 +180,10 @@ export async function runBridge(argv: string[]): Promise<number> {
     rev.outMtu = inIf.mtu;
     rev.setOwnMac(outIf.mac);
   }
+
+  // Compile the hot path before the first live frame (see engine/warmup.ts): under SCHED_FIFO on one
+  // core, V8's compiler threads would otherwise get the CPU only when the bridge has nothing to do.
+  await warmUp(setup.policy, setup.options);
 
   const closeAll = (): void => {
     inPort.close();

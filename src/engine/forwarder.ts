@@ -17,6 +17,10 @@ import type { Pipeline } from './pipeline.js';
 
 const ETH_HLEN = 14;
 const VLAN_HLEN = 4;
+/** A read loop is over once the event loop turns this long after it began. */
+const BATCH_END_MS = 1;
+/** Without a tee, the clock is read once per this many frames of a read loop (see Forwarder.clockNow). */
+const CLOCK_EVERY = 64;
 
 export class Direction {
   received = 0;
@@ -102,12 +106,98 @@ export class Forwarder {
   shedding = false;
   /** When a starved read loop next looks at the backlog. */
   private nextCheck = 0;
-  /** Runs (setImmediate) right after the read loop that set batchStart returns to the event loop. */
+  /**
+   * Giving the CPU away. The bridge runs pinned to one core under SCHED_FIFO,
+   * and this process's other threads (V8's optimizing compiler, its GC
+   * helpers) are pinned to that core at the same priority: they run only
+   * when the main thread sleeps. A read loop that never finds the ring empty
+   * never sleeps, so functions queued for optimization were never compiled
+   * and the Pipeline ran in the interpreter and baseline code, 10 to 20 times
+   * slower (the bridge warms up before capturing, see engine/warmup.ts; this
+   * covers what needs compiling later, e.g. after a deoptimization). So while
+   * one read loop runs, every yieldEveryMs the main thread sleeps yieldMs
+   * (Atomics.wait): a pending compile or GC job then runs to its end. With
+   * nothing pending that costs about yieldMs per yieldEveryMs (0.2 %).
+   * yieldMs 0: never.
+   */
+  yieldEveryMs = 50;
+  yieldMs = 0.1;
+  /** Times the main thread slept for the other threads. */
+  yields = 0;
+  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
+  /** When the current read loop next yields and looks at starvation: one comparison per frame. */
+  private nextTick = 0;
+  /** Runs (batchTimer) once the read loop that set batchStart has returned to the event loop. */
   private readonly endBatch = (): void => {
     this.batchStart = -1;
     this.shedding = false;
     this.nextCheck = 0;
   };
+  /**
+   * Ends the read loop: timers run only when the event loop turns, so this one
+   * fires at the first turn at least BATCH_END_MS after the loop began. One
+   * timer, re-armed with refresh(): a setImmediate per read loop allocated an
+   * Immediate every few frames, since at 150,000 frames/s a loop that keeps up
+   * finds the ring empty every few frames.
+   */
+  private batchTimer: NodeJS.Timeout | null = null;
+
+  /** The first frame of a read loop. */
+  private startBatch(now: number): void {
+    this.batchStart = now;
+    this.nextTick = now + Math.min(this.tickEveryMs(), this.starvedMs > 0 ? this.starvedMs : Infinity);
+    if (this.batchTimer === null) {
+      this.batchTimer = setTimeout(this.endBatch, BATCH_END_MS);
+      // The captures keep the process alive, not this.
+      this.batchTimer.unref();
+    } else {
+      this.batchTimer.refresh();
+    }
+  }
+
+  /** Ticks come every yieldEveryMs, and at least every 100 ms (how often a starved loop looks at the backlog). */
+  private tickEveryMs(): number {
+    return this.yieldMs > 0 ? Math.min(this.yieldEveryMs, 100) : 100;
+  }
+
+  /**
+   * The clock of the frame callback. Reading it allocates (performance.now()
+   * and Date.now() each return a new heap number), so it is read for the
+   * first frame of a read loop, for every frame the tee records (its
+   * timestamps are per frame), after a yield, and every CLOCK_EVERY frames
+   * otherwise: within one read loop a frame's time is then at most
+   * CLOCK_EVERY frames old (well under a millisecond under load). Fields, not
+   * closure variables: a double stored in a field is updated in place.
+   */
+  private clockNow = performance.now();
+  private clockSec = 0;
+  private clockNsec = 0;
+  private clockLeft = 0;
+  private readonly timeOrigin = performance.timeOrigin;
+
+  private readClock(): void {
+    const now = performance.now();
+    const ms = this.timeOrigin + now;
+    const sec = Math.floor(ms / 1000);
+    this.clockNow = now;
+    this.clockSec = sec;
+    this.clockNsec = Math.floor((ms - sec * 1000) * 1e6);
+    this.clockLeft = CLOCK_EVERY;
+  }
+
+  /** Every few ms of one read loop: yield the CPU, and once starved, decide on shedding. */
+  private tick(now: number): void {
+    if (this.yieldMs > 0) {
+      Atomics.wait(this.sleepCell, 0, 0, this.yieldMs);
+      this.yields++;
+      this.clockLeft = 0;
+    }
+    if (!this.shedding && this.starvedMs > 0 && now - this.batchStart > this.starvedMs && now >= this.nextCheck) {
+      this.nextCheck = now + 100;
+      this.shedding = this.overloaded(now);
+    }
+    this.nextTick = now + this.tickEveryMs();
+  }
 
   private overloaded(now: number): boolean {
     if (now - this.batchStart > this.hardStarvedMs) return true;
@@ -147,23 +237,14 @@ export class Forwarder {
     const classifier = pipeline.classifier;
     const buf = d.from.buf;
     const to = d.to;
-    const perf = performance;
-    const origin = perf.timeOrigin;
     return (n: number, truncated: boolean): void => {
       // cap gives no capture timestamp: the time the frame was read (immediate mode: microseconds after arrival).
-      const now = perf.now();
-      const ms = origin + now;
-      const sec = Math.floor(ms / 1000);
-      const nsec = Math.floor((ms - sec * 1000) * 1e6);
+      if (this.batchStart < 0 || this.tee !== null || --this.clockLeft <= 0) this.readClock();
+      const now = this.clockNow;
       d.received++;
       d.receivedBytes += n;
-      if (this.batchStart < 0) {
-        this.batchStart = now;
-        setImmediate(this.endBatch);
-      } else if (!this.shedding && this.starvedMs > 0 && now - this.batchStart > this.starvedMs && now >= this.nextCheck) {
-        this.nextCheck = now + 100;
-        this.shedding = this.overloaded(now);
-      }
+      if (this.batchStart < 0) this.startBatch(now);
+      else if (now >= this.nextTick) this.tick(now);
       if (this.shedding) {
         d.overload++;
         if (++this.total === this.limit && this.onLimit !== null) this.onLimit();
@@ -179,7 +260,7 @@ export class Forwarder {
         if (++this.total === this.limit && this.onLimit !== null) this.onLimit();
         return;
       }
-      pipeline.handle(buf, 0, n, n, LINKTYPE_ETHERNET, sec, nsec);
+      pipeline.handle(buf, 0, n, n, LINKTYPE_ETHERNET, this.clockSec, this.clockNsec);
       const cls = classifier.cls;
       if (cls >= 0) d.byClass[cls]++;
       // The kernel (packet_snd) allows MTU + link header, + 4 for a frame with an 802.1Q tag.
@@ -201,7 +282,7 @@ export class Forwarder {
           const tee = this.tee;
           if (tee !== null) {
             try {
-              tee.writePacket(d.teeInterface, sec, nsec, buf, 0, n, n);
+              tee.writePacket(d.teeInterface, this.clockSec, this.clockNsec, buf, 0, n, n);
             } catch (err) {
               this.teeFailed(err);
             }

@@ -9,7 +9,12 @@
  *  - it captures 65535 bytes of every frame, in promiscuous mode, and hands
  *    each one to JS with its captured length only (no timestamp, no wire
  *    length, no statistics);
- *  - send() is pcap_sendpacket(): one send() on the capture's packet socket.
+ *  - send() is pcap_sendpacket(): one send() on the capture's packet socket;
+ *  - it reads frames one pcap_dispatch(cnt 1) at a time and hands each to JS
+ *    through node::MakeCallback on the `emit` function it looked up on the
+ *    object when it was constructed (EventEmitter's emit, which allocates an
+ *    argument array per call). There is no batch API. LivePort constructs a
+ *    subclass whose own `emit` calls the frame callback directly.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,8 +35,47 @@ export interface CapHandle {
   on(event: 'packet', listener: (nBytes: number, truncated: boolean) => void): unknown;
 }
 
+export type CapClass = { new (): CapHandle; deviceList(): { name: string }[] };
+
 export interface CapModule {
-  Cap: { new (): CapHandle; deviceList(): { name: string }[] };
+  Cap: CapClass;
+}
+
+/** What LivePort's Cap subclass calls for every frame. */
+export type FrameCallback = (nBytes: number, truncated: boolean) => void;
+
+/** A Cap whose `emit` hands frames straight to `onFrame` (see directCap). */
+interface DirectCapHandle extends CapHandle {
+  onFrame: FrameCallback | null;
+}
+
+const directCaps = new WeakMap<CapClass, new () => DirectCapHandle>();
+
+/**
+ * A subclass of cap's Cap with its own `emit`. cap's binding takes `emit` from
+ * the object as it is being constructed and calls it for every frame; the
+ * subclass's emit goes straight to the frame callback: no listener lookup,
+ * no rest-argument array per frame (EventEmitter.emit allocates one).
+ * Anything else (there is nothing else today) still goes through EventEmitter.
+ */
+function directCap(Cap: CapClass): new () => DirectCapHandle {
+  let Direct = directCaps.get(Cap);
+  if (Direct === undefined) {
+    const Base = Cap as unknown as new () => CapHandle & { emit(type: string, ...args: unknown[]): boolean };
+    Direct = class extends Base {
+      onFrame: FrameCallback | null = null;
+      override emit(type: string, nBytes?: unknown, truncated?: unknown): boolean {
+        const onFrame = this.onFrame;
+        if (type === 'packet' && onFrame !== null) {
+          onFrame(nBytes as number, truncated as boolean);
+          return true;
+        }
+        return super.emit(type, nBytes, truncated);
+      }
+    };
+    directCaps.set(Cap, Direct);
+  }
+  return Direct;
 }
 
 let capModule: CapModule | null = null;
@@ -181,7 +225,7 @@ export const FRAME_BUFFER_LEN = 65536;
  */
 export class LivePort {
   readonly buf = Buffer.alloc(FRAME_BUFFER_LEN);
-  readonly handle: CapHandle;
+  readonly handle: DirectCapHandle;
   linkType = '';
   private open = false;
 
@@ -189,11 +233,11 @@ export class LivePort {
     cap: CapModule,
     readonly name: string,
   ) {
-    this.handle = new cap.Cap();
+    this.handle = new (directCap(cap.Cap))();
   }
 
   /** Opens the capture; throws LiveError with a one-line reason. */
-  start(filter: string, bufferBytes: number, onFrame: ((nBytes: number, truncated: boolean) => void) | null): void {
+  start(filter: string, bufferBytes: number, onFrame: FrameCallback | null): void {
     try {
       this.linkType = this.handle.open(this.name, filter, bufferBytes, this.buf);
     } catch (err) {
@@ -204,7 +248,7 @@ export class LivePort {
       this.close();
       throw new LiveError(`${this.name}: link type ${this.linkType}: the bridge forwards Ethernet interfaces only`);
     }
-    if (onFrame !== null) this.handle.on('packet', onFrame);
+    this.handle.onFrame = onFrame;
   }
 
   get isOpen(): boolean {

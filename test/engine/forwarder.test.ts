@@ -132,6 +132,46 @@ describe('Forwarder', () => {
     expect(fw.teeError).toMatch(/ENOSPC/);
   });
 
+  /** Lets the event loop turn after the read loop (the forwarder notices at the first turn 1 ms or more after it began). */
+  const loopTurn = () => new Promise((r) => setTimeout(r, 3));
+
+  it('notices the end of a read loop without allocating per loop: one timer, re-armed', async () => {
+    const { fw, feed } = setup();
+    feed(rtp());
+    const first = fw.batchStart;
+    expect(first).toBeGreaterThanOrEqual(0);
+    feed(rtp()); // same read loop
+    expect(fw.batchStart).toBe(first);
+    await loopTurn();
+    expect(fw.batchStart).toBe(-1);
+    const timer = (fw as unknown as { batchTimer: NodeJS.Timeout }).batchTimer;
+    feed(rtp()); // a new read loop
+    expect(fw.batchStart).toBeGreaterThan(first);
+    expect((fw as unknown as { batchTimer: NodeJS.Timeout }).batchTimer).toBe(timer);
+    await loopTurn();
+    expect(fw.batchStart).toBe(-1);
+  });
+
+  it('without a tee, reads the clock at the start of a read loop and every 64 frames; with one, for every frame', async () => {
+    const { fw, feed, tee } = setup();
+    fw.tee = null;
+    fw.yieldEveryMs = 5;
+    fw.yieldMs = 0.05;
+    feed(rtp()); // starts a read loop: clock read
+    spin(6);
+    feed(rtp()); // the clock is not read again yet: no yield
+    expect(fw.yields).toBe(0);
+    for (let i = 0; i < 63; i++) feed(rtp());
+    expect(fw.yields).toBe(1);
+    await loopTurn();
+    fw.tee = tee as unknown as PcapngWriter;
+    feed(rtp());
+    spin(6);
+    feed(rtp()); // the tee needs each frame's time: read, and the tick is seen at once
+    expect(fw.yields).toBe(2);
+    expect(tee.rows[1].sec * 1e3 + tee.rows[1].nsec / 1e6 - (tee.rows[0].sec * 1e3 + tee.rows[0].nsec / 1e6)).toBeGreaterThanOrEqual(5);
+  });
+
   /** Busy-waits: the read loop keeps running (no event-loop turn). */
   const spin = (ms: number) => {
     const until = performance.now() + ms;
@@ -158,7 +198,7 @@ describe('Forwarder', () => {
     expect(b.sent).toHaveLength(3);
     expect(d).toMatchObject({ received: 5, forwarded: 3, overload: 2 });
     expect(pipeline.counters.frames).toBe(3);
-    await new Promise((r) => setImmediate(r)); // the read loop returned
+    await loopTurn(); // the read loop returned
     expect(fw.shedding).toBe(false);
     expect(fw.batchStart).toBe(-1);
     feed(rtp());
@@ -175,20 +215,48 @@ describe('Forwarder', () => {
     spin(25);
     a.feed(rtp());
     expect(a.d.overload).toBe(1);
-    await new Promise((r) => setImmediate(r));
+    await loopTurn();
     const u = setup(); // no backlog source
     u.fw.starvedMs = 5;
     u.feed(rtp());
     spin(10);
     u.feed(rtp());
     expect(u.d.overload).toBe(1);
-    await new Promise((r) => setImmediate(r));
+    await loopTurn();
     const never = setup();
     never.fw.starvedMs = 0;
     never.feed(rtp());
     spin(10);
     never.feed(rtp());
     expect(never.d.overload).toBe(0);
+  });
+
+  it('yields the CPU (a short sleep) every yieldEveryMs of one read loop, so that V8 helper threads on the same core run', async () => {
+    const { fw, feed, b } = setup();
+    fw.yieldEveryMs = 5;
+    fw.yieldMs = 0.05;
+    feed(rtp()); // starts a read loop
+    feed(rtp());
+    expect(fw.yields).toBe(0);
+    spin(6);
+    feed(rtp());
+    expect(fw.yields).toBe(1);
+    feed(rtp()); // not again before another yieldEveryMs
+    expect(fw.yields).toBe(1);
+    spin(6);
+    feed(rtp());
+    expect(fw.yields).toBe(2);
+    expect(b.sent).toHaveLength(5); // nothing shed or lost
+    await loopTurn(); // the read loop returned: a new one starts its own clock
+    feed(rtp());
+    expect(fw.yields).toBe(2);
+    const off = setup();
+    off.fw.yieldMs = 0;
+    off.fw.yieldEveryMs = 1;
+    off.feed(rtp());
+    spin(3);
+    off.feed(rtp());
+    expect(off.fw.yields).toBe(0);
   });
 
 

@@ -1,6 +1,8 @@
 /** Pieces of the live bridge that need no interfaces: metrics address parsing, ss drop parsing. */
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../src/cli/bridge-metrics.js';
+import { LivePort, type CapModule } from '../../src/io/live-cap.js';
 import { ReceiveDrops, parseProcNetDev } from '../../src/io/live-drops.js';
 
 describe('parseListenAddress', () => {
@@ -41,5 +43,69 @@ describe('receive drops from /proc/net/dev', () => {
     expect(r.drops('qmb0', 87500, parseProcNetDev(dev(88000, 0)))).toBe(0); // more read than counted (a race at start): 0
     expect(r.drops('qmb0', 0, parseProcNetDev(dev(500, 0)))).toBeNull(); // counter went backwards
     expect(r.drops('qmb1', 0, parseProcNetDev(dev(0, 0)))).toBeNull(); // never started
+  });
+});
+
+describe('LivePort: frames go straight to the callback, not through EventEmitter', () => {
+  /**
+   * Stands in for cap's binding: its constructor takes `emit` from the object
+   * under construction, as binding.cc does, and `deliver` calls it the way
+   * EmitPacket does ('packet', length, truncated).
+   */
+  class FakeCap extends EventEmitter {
+    static deviceList(): { name: string }[] {
+      return [];
+    }
+    private readonly emitAtConstruction: (type: string, ...args: unknown[]) => boolean;
+    sent: number[] = [];
+    constructor() {
+      super();
+      this.emitAtConstruction = this.emit;
+    }
+    open(): string {
+      return 'ETHERNET';
+    }
+    close(): boolean {
+      return true;
+    }
+    send(_buf: Buffer, n?: number): void {
+      this.sent.push(n ?? -1);
+    }
+    deliver(n: number, truncated: boolean): boolean {
+      return this.emitAtConstruction.call(this, 'packet', n, truncated);
+    }
+  }
+  const cap = { Cap: FakeCap } as unknown as CapModule;
+
+  it('calls the frame callback with the length and truncation flag; other events still reach listeners', () => {
+    const port = new LivePort(cap, 'eth9');
+    const seen: [number, boolean][] = [];
+    port.start('', 1 << 20, (n, t) => seen.push([n, t]));
+    const fake = port.handle as unknown as FakeCap;
+    let viaEmitter = 0;
+    fake.on('packet', () => viaEmitter++);
+    expect(fake.deliver(60, false)).toBe(true);
+    expect(fake.deliver(1514, true)).toBe(true);
+    expect(seen).toEqual([
+      [60, false],
+      [1514, true],
+    ]);
+    expect(viaEmitter).toBe(0);
+    let other = 0;
+    fake.on('other', () => other++);
+    fake.emit('other');
+    expect(other).toBe(1);
+    port.send(Buffer.alloc(10), 7);
+    expect(fake.sent).toEqual([7]);
+  });
+
+  it('a port started without a callback (send only) hands frames to EventEmitter listeners, if any', () => {
+    const port = new LivePort(cap, 'eth9');
+    port.start('less 1', 1 << 20, null);
+    const fake = port.handle as unknown as FakeCap;
+    let n = 0;
+    fake.on('packet', () => n++);
+    fake.deliver(60, false);
+    expect(n).toBe(1);
   });
 });
