@@ -1,15 +1,17 @@
 /** `qosmark audit FILE`: what is mismarked, by how much, and the likely cause. */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { Auditor } from '../audit/auditor.js';
 import { renderAuditHtml } from '../audit/html-report.js';
 import { PacketLog } from '../audit/packet-log.js';
 import { buildAuditReport, type AuditReport } from '../audit/report.js';
 import { renderAuditText } from '../audit/text-report.js';
 import { Pipeline } from '../engine/pipeline.js';
-import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
+import { ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
+import { openCaptureInput } from '../io/io-threads-policy.js';
 import { reportFailures, type FileErrorDoc } from './mark.js';
 import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
@@ -49,7 +51,8 @@ export function auditFile(job: AuditJob, setup: PipelineSetup = pipelineSetup('a
   const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
   const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
   pipeline.observer = auditor;
-  const input = ByteInput.open(job.input);
+  // Read-ahead for a big file in a single-file run (see mark.ts).
+  const input = openCaptureInput(job.input, isMainThread);
   let packetOut: ByteOutput | null = null;
   let log: PacketLog | null = null;
   let format: CaptureFormat | null = null;

@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { Pipeline } from '../engine/pipeline.js';
 import { summarize, type RunSummary } from '../engine/summary.js';
-import { ByteInput, ByteOutput, describeOsError } from '../io/byte-stream.js';
+import { type ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
+import { createCaptureOutput, openCaptureInput } from '../io/io-threads-policy.js';
 import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
@@ -44,10 +46,12 @@ export type MarkDoc = { command: 'mark'; input: string; output: string; format: 
 export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mark', job.args)): MarkDoc {
   refuseOverwritingInput(job.input, job.output);
   const pipeline = new Pipeline(setup.policy, setup.options);
-  const input = ByteInput.open(job.input);
+  // Read-ahead and write-behind threads for big files, in a single-file run only: a multi-file
+  // run already keeps every core busy with one file each.
+  const input = openCaptureInput(job.input, isMainThread);
   let output: ByteOutput;
   try {
-    output = ByteOutput.create(job.output);
+    output = createCaptureOutput(job.output, input.size, isMainThread);
   } catch (err) {
     input.close();
     throw err;

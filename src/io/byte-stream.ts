@@ -15,7 +15,7 @@ export class ByteInput {
     readonly name: string,
     /** Size in bytes when known (regular files), for progress; else -1. */
     readonly size: number,
-    private readonly owned: boolean,
+    protected readonly owned: boolean,
   ) {}
 
   static open(path: string): ByteInput {
@@ -65,7 +65,7 @@ export class ByteOutput {
   constructor(
     readonly fd: number,
     readonly name: string,
-    private readonly owned: boolean,
+    protected readonly owned: boolean,
   ) {}
 
   static create(path: string): ByteOutput {
@@ -77,13 +77,33 @@ export class ByteOutput {
     }
   }
 
+  /** Bytes written so far: the file offset of the next write. */
+  protected written = 0;
+
   write(buf: Uint8Array, offset: number, length: number): void {
-    if (length > 0) writeAll(this.fd, buf, offset, length);
+    if (length <= 0) return;
+    try {
+      writeAll(this.fd, buf, offset, length);
+    } catch (err) {
+      throw outputError(this.name, this.written, err);
+    }
+    this.written += length;
   }
 
   close(): void {
     if (this.owned) fs.closeSync(this.fd);
   }
+}
+
+/**
+ * A failed write as a file error (one line naming the output, where, and the
+ * OS's reason: a full disk is the user's problem, not an internal error).
+ * Errors without an OS error code are passed on as they are.
+ */
+export function outputError(name: string, offset: number, err: unknown): unknown {
+  if (err instanceof CaptureFileError || typeof (err as NodeJS.ErrnoException)?.code !== 'string') return err;
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') return err;
+  return new CaptureFileError(name, offset, `cannot write: ${describeOsError(err)}`);
 }
 
 export function describeOsError(err: unknown): string {
@@ -98,6 +118,12 @@ export function describeOsError(err: unknown): string {
       return 'is a directory';
     case 'ENOSPC':
       return 'no space left on device';
+    case 'EFBIG':
+      return 'file too large';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EIO':
+      return 'input/output error';
     default:
       return e?.message ?? String(err);
   }

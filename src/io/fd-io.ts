@@ -47,3 +47,23 @@ export function writeAll(fd: number, buf: Uint8Array, offset: number, length: nu
     }
   }
 }
+
+/**
+ * Positional variants for regular files (read-ahead and write-behind): the
+ * file offset is explicit, so the main thread and an I/O thread can each do
+ * their share on one descriptor without sharing a file position.
+ */
+export function preadFully(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+export function pwriteAll(fd: number, buf: Uint8Array, offset: number, length: number, position: number): void {
+  let done = 0;
+  while (done < length) done += fs.writeSync(fd, buf, offset + done, length - done, position + done);
+}

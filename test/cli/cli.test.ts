@@ -240,6 +240,14 @@ describe('qosmark mark', () => {
     for (const r of [junk, empty, missing]) expectNoStackTrace(r);
   });
 
+  it('a full disk (/dev/full as output): exit 2, one line naming the output and the byte offset, no stack trace', () => {
+    fs.copyFileSync(path.join(ROOT, 'fixtures/pcaps/cupc-ports.pcap'), file('in-full.pcap'));
+    const r = cli(['mark', 'in-full.pcap', '-o', '/dev/full', '-q']);
+    expect(r.status).toBe(2);
+    expect(r.errLines).toEqual(['qosmark: /dev/full: byte 0: cannot write: no space left on device']);
+    expectNoStackTrace(r);
+  });
+
   it('--cos-tag inner and all pick the tags of a QinQ frame', () => {
     // outer (the default) is checked in the first test
     for (const [mode, want] of [

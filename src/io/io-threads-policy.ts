@@ -1,0 +1,68 @@
+/**
+ * When read-ahead and write-behind (read-ahead.ts, write-behind.ts) pay for
+ * their I/O thread, and opening capture files accordingly.
+ *
+ * A thread costs 50-150 ms of start-up on the other core, a few MiB of slots
+ * and a memcpy per chunk on the main thread, so it pays only on big regular
+ * files, and only where the system call it takes off the main thread costs
+ * more than that memcpy. Measured on a 2-vCPU VM (tmpfs, 10M packets):
+ * - writing the output: a write into fresh pages costs the kernel a page
+ *   allocation and clearing besides the copy (~300 ms of main-thread time
+ *   per 1.2 GB, at times far more); the slot copy costs ~95 ms. Whole runs:
+ *   10M packets (1.2 GB) 1.78 -> 1.67 s median, and no more slow outliers;
+ *   3M (370 MB) and 1M (120 MB) 10-40 ms slower, the thread's start-up and
+ *   its competition for the second core outweighing the saving. Write-behind
+ *   is therefore used from WRITE_BEHIND_MIN_BYTES on.
+ * - reading the input: a read from the page cache is a plain kernel copy
+ *   (~110-160 ms per 1.2 GB), barely more than the copy out of a slot, and
+ *   the thread's start-up and the competition for the second core cost more
+ *   than the difference: read-ahead was slower in every measurement, so it
+ *   is not used unless asked for (a cold file on a slow disk may differ).
+ * Standard input/output, pipes, devices and small files keep the
+ * synchronous path, and so do the per-file worker threads of multi-file
+ * runs (callers pass threads = false), which already keep both cores busy.
+ *
+ * QOSMARK_IO_THREADS overrides the choice, for tests and A/B measurements:
+ * `off` never, `on` both for every regular file whatever its size (multi-file
+ * workers included), `read` or `write` only that one.
+ */
+import * as fs from 'node:fs';
+import { ByteInput, ByteOutput } from './byte-stream.js';
+import { ReadAheadInput } from './read-ahead.js';
+import { WriteBehindOutput } from './write-behind.js';
+
+/** Input size from which the output of a rewrite gets a write-behind thread. */
+export const WRITE_BEHIND_MIN_BYTES = 512 * 1024 * 1024;
+/** Input size from which reads get a read-ahead thread: never, by default (see above). */
+export const READ_AHEAD_MIN_BYTES = Number.POSITIVE_INFINITY;
+
+/** The override for one side: 'on', 'off', or 'auto' (by size). */
+function override(side: 'read' | 'write'): 'on' | 'off' | 'auto' {
+  const v = process.env.QOSMARK_IO_THREADS;
+  if (v === 'on' || v === side) return 'on';
+  if (v === 'off' || v === 'read' || v === 'write') return 'off';
+  return 'auto';
+}
+
+/** ByteInput.open, with read-ahead for a big regular file when `threads` allows it. */
+export function openCaptureInput(path: string, threads = true): ByteInput {
+  const input = ByteInput.open(path);
+  const o = override('read');
+  // ByteInput.open gives a size only for regular files.
+  if (o === 'off' || path === '-' || input.size < 0) return input;
+  if (o === 'auto' && (!threads || input.size < READ_AHEAD_MIN_BYTES)) return input;
+  return new ReadAheadInput(input.fd, input.name, input.size);
+}
+
+/**
+ * ByteOutput.create, with write-behind when the output is a regular file and
+ * about `expectedBytes` (the input's size; -1 when unknown) will be written.
+ */
+export function createCaptureOutput(path: string, expectedBytes: number, threads = true): ByteOutput {
+  const output = ByteOutput.create(path);
+  const o = override('write');
+  if (o === 'off' || path === '-') return output;
+  if (o === 'auto' && (!threads || expectedBytes < WRITE_BEHIND_MIN_BYTES)) return output;
+  if (!fs.fstatSync(output.fd).isFile()) return output;
+  return new WriteBehindOutput(output.fd, output.name);
+}

@@ -1,0 +1,275 @@
+/**
+ * Read-ahead and write-behind (I/O threads) against the synchronous
+ * ByteInput/ByteOutput: the same output bytes, frame counts and capture-file
+ * errors (message and byte offset) on every fixture and on generated files,
+ * with tiny slots so that records straddle many slot and stream-buffer
+ * boundaries; I/O errors in the thread come back as errors, not hangs.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelineSetup } from '../../src/cli/pipeline-options.js';
+import { Pipeline } from '../../src/engine/pipeline.js';
+import { generateToBuffer } from '../../src/gen/generate.js';
+import { ByteInput, ByteOutput } from '../../src/io/byte-stream.js';
+import { openCapture } from '../../src/io/capture-file.js';
+import { CaptureFileError } from '../../src/io/errors.js';
+import { PcapngWriter } from '../../src/io/pcapng-writer.js';
+import { ReadAheadInput } from '../../src/io/read-ahead.js';
+import { WriteBehindOutput } from '../../src/io/write-behind.js';
+import { readPcap, removeDir, tempDir } from '../support/bytes.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIXTURES = path.join(ROOT, 'fixtures/pcaps');
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('qosmark-iothreads-');
+});
+afterAll(() => removeDir(dir));
+
+function fixtureFiles(d: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) out.push(...fixtureFiles(p));
+    else if (/\.pcap(ng)?$/.test(e.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+interface Threads {
+  /** Slot size and count for both threads. */
+  slotSize: number;
+  slots: number;
+  /** Wait for the threads before the first byte, so no I/O is done on the main thread. */
+  awaitThreads: boolean;
+}
+
+interface Outcome {
+  frames: number | null;
+  error: { message: string; offset: number } | null;
+  output: Buffer;
+  readStats?: { slotBytes: number; directBytes: number };
+  writeStats?: { slotWrites: number; directWrites: number };
+}
+
+let counter = 0;
+
+/** Marks `inPath` with the default policy, synchronously or through the I/O threads. */
+function mark(inPath: string, threads: Threads | null, bufLen?: number): Outcome {
+  const outPath = path.join(dir, `out-${counter++}`);
+  const setup = pipelineSetup('mark', { 'cos-tag': 'outer', 'no-sdp': false, 'rtp-heuristic': false });
+  const pipeline = new Pipeline(setup.policy, setup.options);
+  let input: ByteInput = ByteInput.open(inPath);
+  let output: ByteOutput = ByteOutput.create(outPath);
+  let ra: ReadAheadInput | null = null;
+  let wb: WriteBehindOutput | null = null;
+  if (threads) {
+    input = ra = new ReadAheadInput(input.fd, input.name, input.size, true, threads.slotSize, threads.slots);
+    output = wb = new WriteBehindOutput(output.fd, output.name, true, threads.slotSize, threads.slots);
+    if (threads.awaitThreads) {
+      ra.awaitThread();
+      wb.awaitThread();
+    }
+  }
+  const outcome: Outcome = { frames: null, error: null, output: Buffer.alloc(0) };
+  try {
+    const cap = bufLen === undefined ? openCapture(input) : openCapture(input, new Uint8Array(bufLen));
+    outcome.frames = cap.stream(output, pipeline);
+  } catch (err) {
+    if (!(err instanceof CaptureFileError)) throw err;
+    outcome.error = { message: err.message, offset: err.offset };
+  } finally {
+    input.close();
+    output.close();
+  }
+  outcome.output = fs.readFileSync(outPath);
+  fs.rmSync(outPath);
+  if (ra) outcome.readStats = { ...ra.stats };
+  if (wb) outcome.writeStats = { ...wb.stats };
+  return outcome;
+}
+
+function expectSame(threaded: Outcome, sync: Outcome): void {
+  expect(threaded.error).toEqual(sync.error);
+  expect(threaded.frames).toBe(sync.frames);
+  expect(threaded.output.length).toBe(sync.output.length);
+  expect(threaded.output.equals(sync.output)).toBe(true);
+}
+
+const TINY: Threads = { slotSize: 61, slots: 3, awaitThreads: true };
+
+describe('read-ahead and write-behind on the fixtures', () => {
+  const files = fixtureFiles(FIXTURES);
+
+  it('finds the fixtures, damaged ones and pcapng included', () => {
+    expect(files.length).toBeGreaterThan(30);
+    expect(files.some((f) => f.endsWith('.pcapng'))).toBe(true);
+    expect(files.some((f) => f.includes(`${path.sep}sip${path.sep}`))).toBe(true);
+  });
+
+  // A 2 KiB stream buffer makes the stream functions refill many times per file (pcapng blocks
+  // larger than that grow it; larger pcap records fail the same way on both paths).
+  it.each(files.map((f) => [path.relative(FIXTURES, f), f]))('%s: same bytes and errors as the synchronous path', (_name, file) => {
+    for (const bufLen of [undefined, 2048]) {
+      const sync = mark(file, null, bufLen);
+      const threaded = mark(file, TINY, bufLen);
+      expectSame(threaded, sync);
+      // The bytes really went through the slots.
+      expect(threaded.readStats!.directBytes).toBe(0);
+      const size = fs.statSync(file).size;
+      if (sync.error) expect(threaded.readStats!.slotBytes).toBeLessThanOrEqual(size);
+      else expect(threaded.readStats!.slotBytes).toBe(size);
+      // Output goes through the slots; what finds them all busy is written at its offset directly.
+      if (sync.output.length > 0) expect(threaded.writeStats!.slotWrites).toBeGreaterThan(0);
+    }
+  });
+
+  it('the fixtures include damaged files whose errors are compared', () => {
+    const errors = files.map((f) => mark(f, TINY).error).filter((e) => e !== null);
+    expect(errors.length).toBeGreaterThan(5);
+    expect(errors.some((e) => e!.offset > 0)).toBe(true);
+  });
+});
+
+/** A generated capture of `packets` packets (pcap), and the same packets as pcapng. */
+function generated(packets: number, seed: number): { pcap: string; pcapng: string; bytes: Uint8Array } {
+  const { pcap } = generateToBuffer({ packets, seed });
+  const pcapPath = path.join(dir, `gen-${seed}.pcap`);
+  fs.writeFileSync(pcapPath, pcap);
+  const ngPath = path.join(dir, `gen-${seed}.pcapng`);
+  const w = PcapngWriter.create(ngPath, { bufferBytes: 70_000 });
+  const parsed = readPcap(pcap);
+  const ifId = w.addInterface({ linkType: parsed.linkType, snapLen: parsed.snapLen });
+  for (const r of parsed.records) w.writePacket(ifId, r.tsSec, r.tsFrac * (parsed.nanos ? 1 : 1000), r.data, 0, r.data.length, r.origLen);
+  w.close();
+  return { pcap: pcapPath, pcapng: ngPath, bytes: pcap };
+}
+
+describe('read-ahead and write-behind on generated files', () => {
+  const configs: [string, Threads, number | undefined][] = [
+    ['tiny slots, 2 KiB stream buffer', { slotSize: 61, slots: 3, awaitThreads: true }, 2048],
+    ['odd slots, 64 KiB stream buffer', { slotSize: 4093, slots: 2, awaitThreads: true }, 65536],
+    ['default slots and buffer, thread started late', { slotSize: 1 << 20, slots: 4, awaitThreads: false }, undefined],
+  ];
+
+  it.each(configs)('%s: same bytes as the synchronous path', (_name, threads, bufLen) => {
+    const g = generated(20_000, 11);
+    for (const file of [g.pcap, g.pcapng]) {
+      const sync = mark(file, null, bufLen);
+      expect(sync.error).toBeNull();
+      expect(sync.frames).toBe(20_000);
+      // The policy changes markings: the output is not a plain copy of the input.
+      expect(sync.output.equals(fs.readFileSync(file))).toBe(false);
+      const threaded = mark(file, threads, bufLen);
+      expectSame(threaded, sync);
+      expect(threaded.readStats!.slotBytes + threaded.readStats!.directBytes).toBe(fs.statSync(file).size);
+      if (threads.awaitThreads) expect(threaded.readStats!.directBytes).toBe(0);
+    }
+  });
+
+  it('a file damaged deep inside: same message, offset and output prefix', () => {
+    const g = generated(20_000, 12);
+    const bytes = Buffer.from(g.bytes);
+    // Record 15001's captured length, far past the first slots and stream chunks, made impossible.
+    let pos = 24;
+    for (let i = 0; i < 15_000; i++) pos += 16 + bytes.readUInt32LE(pos + 8);
+    bytes.writeUInt32LE(300_000, pos + 8);
+    const damaged = path.join(dir, 'damaged.pcap');
+    fs.writeFileSync(damaged, bytes);
+    const truncated = path.join(dir, 'truncated.pcap');
+    fs.writeFileSync(truncated, g.bytes.subarray(0, pos + 20));
+    for (const file of [damaged, truncated]) {
+      for (const [threads, bufLen] of [[TINY, 2048], [{ slotSize: 4093, slots: 2, awaitThreads: false }, undefined]] as const) {
+        const sync = mark(file, null, bufLen);
+        expect(sync.error?.offset).toBe(pos);
+        expect(sync.output.length).toBe(pos);
+        expectSame(mark(file, threads, bufLen), sync);
+      }
+    }
+  });
+});
+
+describe('I/O errors in the threads', () => {
+  it('a write error (ENOSPC on /dev/full) is a file error naming the output, as from the synchronous output, not a hang', () => {
+    const chunk = new Uint8Array(10_000).fill(7);
+    const sync = ByteOutput.create('/dev/full');
+    let syncError: unknown;
+    try {
+      sync.write(chunk, 0, chunk.length);
+    } catch (err) {
+      syncError = err;
+    } finally {
+      sync.close();
+    }
+    expect(syncError).toBeInstanceOf(CaptureFileError);
+    expect((syncError as Error).message).toBe('/dev/full: byte 0: cannot write: no space left on device');
+    const out = new WriteBehindOutput(fs.openSync('/dev/full', 'w'), '/dev/full', true, 4096, 2).awaitThread();
+    let thrown: unknown;
+    try {
+      for (let i = 0; i < 5; i++) out.write(chunk, 0, chunk.length);
+      out.close();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(CaptureFileError);
+    expect((thrown as CaptureFileError).file).toBe('/dev/full');
+    expect((thrown as CaptureFileError).what).toBe('cannot write: no space left on device');
+    // close after a failure still releases the descriptor and does not throw twice into a hang.
+    expect(() => out.close()).not.toThrow();
+  });
+
+  it('a write error on the last chunk surfaces from close', () => {
+    const out = new WriteBehindOutput(fs.openSync('/dev/full', 'w'), '/dev/full', true, 4096, 4).awaitThread();
+    out.write(new Uint8Array(100), 0, 100);
+    expect(() => out.close()).toThrow('/dev/full: cannot write: no space left on device');
+  });
+
+  it('a read error (EISDIR) in the read-ahead thread is thrown', () => {
+    const fd = fs.openSync(dir, 'r');
+    const input = new ReadAheadInput(fd, dir, 1 << 30, true, 4096, 2).awaitThread();
+    const buf = new Uint8Array(100);
+    try {
+      expect(() => input.readFully(buf, 0, 100)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    } finally {
+      input.close();
+    }
+  });
+});
+
+describe('the command line with I/O threads', () => {
+  const CLI = path.join(ROOT, 'dist/cli/main.js');
+  const run = (env: string, ...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, QOSMARK_IO_THREADS: env } });
+
+  beforeAll(() => {
+    // dist/ must hold the code under test.
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  }, 120_000);
+
+  it('mark and audit give the same bytes, summaries and exit status, and exit promptly', () => {
+    const g = generated(30_000, 13);
+    for (const file of [g.pcap, g.pcapng, path.join(FIXTURES, 'truncated-record.pcap'), path.join(FIXTURES, 'ng-bad-trailer.pcapng')]) {
+      const outs = ['off', 'on'].map((mode) => {
+        const out = path.join(dir, `cli-${mode}`);
+        const r = run(mode, 'mark', file, '-o', out, '--json');
+        const a = run(mode, 'audit', file, '--json');
+        const doc = JSON.parse(r.stdout);
+        const adoc = JSON.parse(a.stdout);
+        return {
+          status: [r.status, a.status],
+          stderr: [r.stderr, a.stderr],
+          bytes: fs.readFileSync(out),
+          counts: [doc.packets, doc.dscpChanged, doc.cosChanged, doc.error, adoc.packets, adoc.mismarked, adoc.error],
+        };
+      });
+      expect(outs[1].status).toEqual(outs[0].status);
+      expect(outs[1].stderr).toEqual(outs[0].stderr);
+      expect(outs[1].counts).toEqual(outs[0].counts);
+      expect(outs[1].bytes.equals(outs[0].bytes)).toBe(true);
+    }
+  });
+});
