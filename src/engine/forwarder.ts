@@ -74,6 +74,16 @@ export class Direction {
   }
 }
 
+/**
+ * How full the ring must be, and still filling since the previous check 100 ms
+ * before, for a starved read loop to shed. Near capacity a busy bridge's
+ * backlog swings widely and still drains (half the default ring is only
+ * ~70 ms of 150,000 frames/s); three quarters and rising means the ring is
+ * close to dropping frames itself, so shedding then costs frames that would
+ * have been lost anyway.
+ */
+export const SHED_RING_SHARE = 0.75;
+
 export class Forwarder {
   readonly directions: Direction[] = [];
   /** Frames read, all directions. */
@@ -87,7 +97,8 @@ export class Forwarder {
    * only when the capture ring is empty; while frames arrive faster than they
    * are forwarded, signals, timers and metrics would wait for ever. When one
    * such read loop has run for more than starvedMs (wall clock) and the ring
-   * is more than half full (backlog() against ringSlots), or the loop has run
+   * is more than SHED_RING_SHARE full and fuller than 100 ms before (backlog()
+   * against ringSlots), or the loop has run
    * for more than hardStarvedMs whatever the ring holds, the rest of its frames
    * are counted as overload and not forwarded: that empties the ring in a
    * microsecond or two per frame and lets the event loop turn. A bridge that
@@ -132,7 +143,10 @@ export class Forwarder {
     this.batchStart = -1;
     this.shedding = false;
     this.nextCheck = 0;
+    this.lastBacklog = -1;
   };
+  /** The backlog at the previous check of this starved read loop; -1 before the first. */
+  private lastBacklog = -1;
   /**
    * Ends the read loop: timers run only when the event loop turns, so this one
    * fires at the first turn at least BATCH_END_MS after the loop began. One
@@ -203,7 +217,10 @@ export class Forwarder {
     if (now - this.batchStart > this.hardStarvedMs) return true;
     const b = this.backlog === null ? null : this.backlog();
     if (b === null || this.ringSlots <= 0) return true;
-    return b > this.ringSlots / 2;
+    // Full and still filling: a backlog that stopped growing is being worked off.
+    const filling = this.lastBacklog >= 0 && b > this.lastBacklog;
+    this.lastBacklog = b;
+    return filling && b > this.ringSlots * SHED_RING_SHARE;
   }
 
   /** Why the tee file stopped being written (it is then closed and set to null), or null. */

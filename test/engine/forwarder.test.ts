@@ -178,7 +178,7 @@ describe('Forwarder', () => {
     while (performance.now() < until);
   };
 
-  it('sheds frames (counted as overload) once one read loop has run for starvedMs with the ring half full, until it returns', async () => {
+  it('sheds frames (counted as overload) once one read loop has run for starvedMs with the ring 3/4 full and filling, until it returns', async () => {
     const { fw, b, d, feed, pipeline } = setup();
     let backlog = 10;
     fw.starvedMs = 5;
@@ -189,11 +189,11 @@ describe('Forwarder', () => {
     spin(10);
     feed(rtp()); // starved, but the ring is nearly empty: keeping up, no shedding
     expect(fw.shedding).toBe(false);
-    backlog = 600;
+    backlog = 800;
     feed(rtp()); // the backlog is looked at no more than every 100 ms
     expect(fw.shedding).toBe(false);
     spin(110);
-    feed(rtp()); // ring more than half full: shed
+    feed(rtp()); // over 3/4 full and fuller than at the last check (10): shed
     feed(rtp());
     expect(b.sent).toHaveLength(3);
     expect(d).toMatchObject({ received: 5, forwarded: 3, overload: 2 });
@@ -203,6 +203,35 @@ describe('Forwarder', () => {
     expect(fw.batchStart).toBe(-1);
     feed(rtp());
     expect(b.sent).toHaveLength(4);
+  });
+
+  it('a full ring that is draining, or half full and filling, is not shed', async () => {
+    const { fw, d, feed } = setup();
+    let backlog = 900;
+    fw.starvedMs = 5;
+    fw.ringSlots = 1000;
+    fw.backlog = () => backlog;
+    feed(rtp());
+    spin(10);
+    feed(rtp()); // first check: 900, nothing to compare with
+    expect(fw.shedding).toBe(false);
+    backlog = 850;
+    spin(110);
+    feed(rtp()); // 85 % full but emptier than 100 ms ago: being worked off
+    expect(fw.shedding).toBe(false);
+    backlog = 300;
+    spin(110);
+    feed(rtp());
+    backlog = 700;
+    spin(110);
+    feed(rtp()); // filling, but below 3/4
+    expect(fw.shedding).toBe(false);
+    backlog = 760;
+    spin(110);
+    feed(rtp()); // above 3/4 and filling: shed from here
+    expect(fw.shedding).toBe(true);
+    expect(d.overload).toBe(1);
+    await loopTurn();
   });
 
   it('sheds after hardStarvedMs whatever the ring holds, and when the backlog is unknown; starvedMs 0 never', async () => {
