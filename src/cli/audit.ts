@@ -35,6 +35,8 @@ export interface AuditJob {
   packets?: string;
   html?: string;
   progress: boolean;
+  /** Read-ahead thread allowed (by size); off in multi-file runs, which keep every core busy. */
+  ioThreads?: boolean;
 }
 
 export type AuditDoc = { command: 'audit'; input: string; format: CaptureFormat | null; policy: string } & AuditReport & {
@@ -52,7 +54,7 @@ export function auditFile(job: AuditJob, setup: PipelineSetup = pipelineSetup('a
   const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
   pipeline.observer = auditor;
   // Read-ahead for a big file in a single-file run (see mark.ts).
-  const input = openCaptureInput(job.input, isMainThread);
+  const input = openCaptureInput(job.input, job.ioThreads ?? isMainThread);
   let packetOut: ByteOutput | null = null;
   let log: PacketLog | null = null;
   let format: CaptureFormat | null = null;
@@ -152,8 +154,8 @@ export function runAudit(argv: string[]): number | Promise<number> {
 
 function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise<number> {
   const started = process.hrtime.bigint();
-  const jobs: AuditJob[] = inputs.map((input) => ({ input, args, progress: false }));
-  return runInWorkers<AuditJob, AuditDoc>('audit', jobs).then((outcomes) => {
+  const jobs: AuditJob[] = inputs.map((input) => ({ input, args, progress: false, ioThreads: false }));
+  return runInWorkers<AuditJob, AuditDoc>('audit', jobs, (job) => auditFile(job)).then((outcomes) => {
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const docs = outcomes.filter((o) => o.ok).map((o) => o.result!);
     const parts = docs.map((d) => Object.fromEntries(SUMMABLE.map((k) => [k, d[k]])));

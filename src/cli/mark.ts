@@ -30,6 +30,8 @@ export interface MarkJob {
   output: string;
   args: PipelineArgs;
   progress: boolean;
+  /** Read-ahead/write-behind threads allowed (by size); off in multi-file runs, which keep every core busy. */
+  ioThreads?: boolean;
 }
 
 export interface FileErrorDoc {
@@ -48,10 +50,11 @@ export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mar
   const pipeline = new Pipeline(setup.policy, setup.options);
   // Read-ahead and write-behind threads for big files, in a single-file run only: a multi-file
   // run already keeps every core busy with one file each.
-  const input = openCaptureInput(job.input, isMainThread);
+  const ioThreads = job.ioThreads ?? isMainThread;
+  const input = openCaptureInput(job.input, ioThreads);
   let output: ByteOutput;
   try {
-    output = createCaptureOutput(job.output, input.size, isMainThread);
+    output = createCaptureOutput(job.output, input.size, ioThreads);
   } catch (err) {
     input.close();
     throw err;
@@ -122,9 +125,9 @@ export function runMark(argv: string[]): number | Promise<number> {
     return 0;
   }
   if (values.output !== undefined) throw new UsageError('mark: -o and --out-dir cannot be used together');
-  const jobs = outputsIn(outDir, positionals).map((output, i) => ({ input: positionals[i], output, args: values, progress: false }));
+  const jobs = outputsIn(outDir, positionals).map((output, i) => ({ input: positionals[i], output, args: values, progress: false, ioThreads: false }));
   const started = process.hrtime.bigint();
-  return runInWorkers<MarkJob, MarkDoc>('mark', jobs).then((outcomes) => {
+  return runInWorkers<MarkJob, MarkDoc>('mark', jobs, (job) => markFile(job)).then((outcomes) => {
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     const docs = outcomes.filter((o) => o.ok).map((o) => o.result!);
     const total = sumCounts(docs as unknown as Record<string, unknown>[], NOT_SUMMED) as unknown as RunSummary;

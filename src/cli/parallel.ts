@@ -1,7 +1,11 @@
 /**
- * Several capture files at once: one worker thread per file, at most one per
- * core, each running the same per-file code as a single run. Results come
- * back as the plain summary objects the single-file `--json` prints.
+ * Several capture files at once, at most one per core, each running the same
+ * per-file code as a single run. The main thread works one lane itself (with
+ * `runHere`): it has its modules loaded already, and a worker thread's start-up
+ * (loading the same modules again) would otherwise delay one file of every
+ * pair. The other lanes are worker threads, started before the main thread
+ * begins its first file. Results come back as the plain summary objects the
+ * single-file `--json` prints.
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -18,7 +22,12 @@ export interface WorkerOutcome<T> {
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export function runInWorkers<J, T>(kind: JobKind, jobs: J[], concurrency = os.availableParallelism()): Promise<WorkerOutcome<T>[]> {
+export function runInWorkers<J, T>(
+  kind: JobKind,
+  jobs: J[],
+  runHere: ((job: J) => T) | null = null,
+  concurrency = os.availableParallelism(),
+): Promise<WorkerOutcome<T>[]> {
   const outcomes: WorkerOutcome<T>[] = new Array(jobs.length);
   let next = 0;
   const startOne = (): Promise<void> => {
@@ -41,8 +50,23 @@ export function runInWorkers<J, T>(kind: JobKind, jobs: J[], concurrency = os.av
       });
     });
   };
+  const runHereLane = async (run: (job: J) => T): Promise<void> => {
+    while (next < jobs.length) {
+      const index = next++;
+      try {
+        outcomes[index] = { ok: true, result: run(jobs[index]) };
+      } catch (err) {
+        const e = err as Error;
+        outcomes[index] = { ok: false, errorName: e.name, message: e.message };
+      }
+      // A turn of the event loop: workers that finished meanwhile get their next file.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
   const lanes = Math.max(1, Math.min(concurrency, jobs.length));
-  return Promise.all(Array.from({ length: lanes }, startOne)).then(() => outcomes);
+  const workerLanes = Array.from({ length: runHere === null ? lanes : lanes - 1 }, startOne);
+  const hereLane = runHere === null ? Promise.resolve() : runHereLane(runHere);
+  return Promise.all([...workerLanes, hereLane]).then(() => outcomes);
 }
 
 /** Adds up the numeric leaves of same-shaped summary objects (counts per class, per reason...). */

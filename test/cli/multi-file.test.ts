@@ -46,6 +46,19 @@ describe('mark --out-dir with several files', () => {
     expect(fs.statSync(path.join(dir, 'cupc-ports.pcap')).size).toBe(fs.statSync(inputs[0]).size);
   });
 
+  it('a damaged file is reported the same whichever lane (worker thread or main thread) takes it', () => {
+    for (const order of [
+      [path.join(FIX, 'truncated-record.pcap'), inputs[0]],
+      [inputs[0], path.join(FIX, 'truncated-record.pcap')],
+    ]) {
+      const dir = path.join(tmp, `out-order-${path.basename(order[0])}`);
+      const r = run('mark', ...order, '--out-dir', dir, '-q');
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/truncated-record\.pcap: byte 377: /)]);
+      expect(fs.readFileSync(path.join(dir, 'cupc-ports.pcap'))).toEqual(fs.readFileSync(path.join(tmp, 'single-cupc-ports.pcap')));
+    }
+  });
+
   it('refuses several inputs without --out-dir, and two inputs with one name', () => {
     expect(run('mark', inputs[0], inputs[1], '-o', path.join(tmp, 'x.pcap')).status).toBe(2);
     const r = run('mark', inputs[0], inputs[0], '--out-dir', path.join(tmp, 'o3'));
