@@ -391,7 +391,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       schema: 1,
       date: new Date().toISOString(),
       environment,
-      options: { ...o, baseline: o.baseline?.file },
+      options: { ...o, baseline: o.baseline?.file, tsharkPackets: Number.isFinite(o.tsharkPackets) ? o.tsharkPackets : 'all' },
       input: { file, generated: o.input === undefined, profile: o.input === undefined ? o.profile : null, seed: o.input === undefined ? o.seed : null, packets, bytes, generatorSeconds },
       figures,
       targets: TARGETS.map((t) => judge(t, figures)),

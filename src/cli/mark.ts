@@ -72,8 +72,13 @@ export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mar
     fileError = err;
   } finally {
     progress.done();
-    input.close();
-    output.close();
+    try {
+      input.close();
+    } finally {
+      // Closing flushes a write-behind thread's last slots: a write error can surface here.
+      const closeError = closeOutput(output);
+      if (closeError !== null && fileError === null) fileError = closeError;
+    }
   }
   const summary = summarize(pipeline);
   return {
@@ -176,6 +181,17 @@ export function printMark(doc: MarkDoc, out: NodeJS.WritableStream, json: boolea
 }
 
 /** One line per failed file; exit status 2 when any failed. */
+/** Closes the output; a write error found on closing is returned (other errors are thrown). */
+function closeOutput(output: ByteOutput): CaptureFileError | null {
+  try {
+    output.close();
+    return null;
+  } catch (err) {
+    if (err instanceof CaptureFileError) return err;
+    throw err;
+  }
+}
+
 export function reportFailures(outcomes: { ok: boolean; message?: string }[], docs: { error: FileErrorDoc | null }[]): number {
   let failed = false;
   for (const o of outcomes) {

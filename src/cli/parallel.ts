@@ -1,11 +1,12 @@
 /**
- * Several capture files at once, at most one per core, each running the same
- * per-file code as a single run. The main thread works one lane itself (with
- * `runHere`): it has its modules loaded already, and a worker thread's start-up
- * (loading the same modules again) would otherwise delay one file of every
- * pair. The other lanes are worker threads, started before the main thread
- * begins its first file. Results come back as the plain summary objects the
- * single-file `--json` prints.
+ * Several capture files at once, at most one lane per core, each file running
+ * the same per-file code as a single run. The main thread works one lane
+ * itself (with `runHere`): it has its modules loaded already, and a worker
+ * thread's start-up (loading the same modules again) would otherwise delay one
+ * file of every pair. The other lanes are worker threads, started before the
+ * main thread begins its first file, each taking file after file from a shared
+ * counter. Results come back as the plain summary objects the single-file
+ * `--json` prints.
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -29,44 +30,52 @@ export function runInWorkers<J, T>(
   concurrency = os.availableParallelism(),
 ): Promise<WorkerOutcome<T>[]> {
   const outcomes: WorkerOutcome<T>[] = new Array(jobs.length);
-  let next = 0;
-  const startOne = (): Promise<void> => {
-    if (next >= jobs.length) return Promise.resolve();
-    const index = next++;
-    return new Promise<void>((resolve) => {
-      const worker = new Worker(WORKER_URL, { workerData: { kind, job: jobs[index] } });
-      let settled = false;
-      worker.once('message', (outcome: WorkerOutcome<T>) => {
-        settled = true;
-        outcomes[index] = outcome;
+  // The next job to take, shared by every lane: a worker takes its next file
+  // without waiting for the main thread's event loop, which is busy while the
+  // main thread works its own file.
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const take = (): number => Atomics.add(next, 0, 1);
+  const startWorker = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const worker = new Worker(WORKER_URL, { workerData: { kind, jobs, next } });
+      let current = -1;
+      worker.on('message', (m: { index: number; outcome?: WorkerOutcome<T> }) => {
+        if (m.outcome === undefined) current = m.index;
+        else {
+          outcomes[m.index] = m.outcome;
+          current = -1;
+        }
       });
       worker.once('error', (err) => {
-        settled = true;
-        outcomes[index] = { ok: false, errorName: err.name, message: err.message };
+        if (current >= 0) outcomes[current] = { ok: false, errorName: err.name, message: err.message };
+        current = -1;
       });
       worker.once('exit', () => {
-        if (!settled) outcomes[index] = { ok: false, errorName: 'Error', message: 'worker exited without a result' };
-        resolve(startOne());
+        if (current >= 0) outcomes[current] = { ok: false, errorName: 'Error', message: 'worker exited without a result' };
+        resolve();
       });
     });
-  };
   const runHereLane = async (run: (job: J) => T): Promise<void> => {
-    while (next < jobs.length) {
-      const index = next++;
+    for (let index = take(); index < jobs.length; index = take()) {
       try {
         outcomes[index] = { ok: true, result: run(jobs[index]) };
       } catch (err) {
         const e = err as Error;
         outcomes[index] = { ok: false, errorName: e.name, message: e.message };
       }
-      // A turn of the event loop: workers that finished meanwhile get their next file.
+      // A turn of the event loop, for the workers' messages.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   const lanes = Math.max(1, Math.min(concurrency, jobs.length));
-  const workerLanes = Array.from({ length: runHere === null ? lanes : lanes - 1 }, startOne);
+  const workerLanes = Array.from({ length: runHere === null ? lanes : lanes - 1 }, startWorker);
   const hereLane = runHere === null ? Promise.resolve() : runHereLane(runHere);
-  return Promise.all([...workerLanes, hereLane]).then(() => outcomes);
+  return Promise.all([...workerLanes, hereLane]).then(() => {
+    for (let i = 0; i < jobs.length; i++) {
+      if (outcomes[i] === undefined) outcomes[i] = { ok: false, errorName: 'Error', message: 'no lane ran this file' };
+    }
+    return outcomes;
+  });
 }
 
 /** Adds up the numeric leaves of same-shaped summary objects (counts per class, per reason...). */

@@ -135,7 +135,7 @@ describe('Forwarder', () => {
   /** Lets the event loop turn after the read loop (the forwarder notices at the first turn 1 ms or more after it began). */
   const loopTurn = () => new Promise((r) => setTimeout(r, 3));
 
-  it('notices the end of a read loop without allocating per loop: one timer, re-armed', async () => {
+  it('notices the end of a read loop with one timer, re-armed (no Immediate per loop)', async () => {
     const { fw, feed } = setup();
     feed(rtp());
     const first = fw.batchStart;
@@ -205,6 +205,29 @@ describe('Forwarder', () => {
     expect(b.sent).toHaveLength(4);
   });
 
+  it('after earlier drops, a ring over 3/4 by the count that grows by a few frames only is not shed', async () => {
+    const { fw, d, feed } = setup();
+    let backlog = 5000; // mostly drops from an earlier overload: the ring itself may be nearly empty
+    fw.starvedMs = 5;
+    fw.ringSlots = 1000;
+    fw.backlog = () => backlog;
+    feed(rtp());
+    spin(10);
+    feed(rtp());
+    for (const more of [10, 20, 30]) {
+      backlog = 5000 + more;
+      spin(110);
+      feed(rtp());
+      expect(fw.shedding).toBe(false);
+    }
+    backlog = 5100; // 70 more than 100 ms ago: more than 1000/32, filling for real
+    spin(110);
+    feed(rtp());
+    expect(fw.shedding).toBe(true);
+    expect(d.overload).toBe(1);
+    await loopTurn();
+  });
+
   it('a full ring that is draining, or half full and filling, is not shed', async () => {
     const { fw, d, feed } = setup();
     let backlog = 900;
@@ -226,9 +249,9 @@ describe('Forwarder', () => {
     spin(110);
     feed(rtp()); // filling, but below 3/4
     expect(fw.shedding).toBe(false);
-    backlog = 760;
+    backlog = 780;
     spin(110);
-    feed(rtp()); // above 3/4 and filling: shed from here
+    feed(rtp()); // above 3/4 and up by 80, more than 1000/32 slots: shed from here
     expect(fw.shedding).toBe(true);
     expect(d.overload).toBe(1);
     await loopTurn();
