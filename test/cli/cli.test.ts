@@ -9,28 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src/classify/compile.js';
 import { builtinPolicy } from '../../src/classify/policy.js';
+import { ensureBuilt } from '../support/build.js';
 import { concat, eth, ipv4, ipv4ChecksumValid, ipv6, pcapFile, pcapRecord, readPcap, removeDir, tcp, tempDir, udp } from '../support/bytes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): void {
-  const stale = !fs.existsSync(MAIN) || fs.statSync(MAIN).mtimeMs < newestMtime(path.join(ROOT, 'src'));
-  if (!stale) return;
-  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (!fs.existsSync(MAIN)) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 interface Run {
   status: number | null;

@@ -21,6 +21,7 @@ import { builtinPolicy, KEEP, type Policy } from '../../src/classify/policy.js';
 import { exportPolicy, ExportError, type ExportRequest } from '../../src/export/index.js';
 import { mergeRanges } from '../../src/export/model.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/parse/ip-protocol.js';
+import { ensureBuilt } from '../support/build.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GOLDEN = path.join(ROOT, 'test/export/golden');
@@ -436,9 +437,7 @@ describe('refusals name the rule and the format', () => {
 describe('qosmark export on the command line', () => {
   const MAIN = path.join(ROOT, 'dist/cli/main.js');
   const cli = (args: string[]) => {
-    if (!fs.existsSync(MAIN)) {
-      spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-    }
+    ensureBuilt();
     const r = spawnSync(process.execPath, [MAIN, 'export', ...args], { cwd: ROOT, encoding: 'utf8' });
     return { status: r.status, out: r.stdout, err: r.stderr.split('\n').filter((l) => l !== '') };
   };

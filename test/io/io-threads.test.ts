@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineSetup } from '../../src/cli/pipeline-options.js';
+import { ensureBuilt } from '../support/build.js';
 import { Pipeline } from '../../src/engine/pipeline.js';
 import { generateToBuffer } from '../../src/gen/generate.js';
 import { ByteInput, ByteOutput } from '../../src/io/byte-stream.js';
@@ -244,11 +245,7 @@ describe('the command line with I/O threads', () => {
   const run = (env: string, ...args: string[]) =>
     spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, QOSMARK_IO_THREADS: env } });
 
-  beforeAll(() => {
-    // dist/ must hold the code under test.
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-  }, 120_000);
+  beforeAll(() => ensureBuilt(), 120_000);
 
   it('mark and audit give the same bytes, summaries and exit status, and exit promptly', () => {
     const g = generated(30_000, 13);
