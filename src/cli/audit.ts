@@ -1,6 +1,5 @@
 /** `qosmark audit FILE`: what is mismarked, by how much, and the likely cause. */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { Auditor } from '../audit/auditor.js';
 import { renderAuditHtml } from '../audit/html-report.js';
@@ -17,7 +16,7 @@ import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { count } from './report.js';
 import { Progress } from './progress.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
@@ -110,9 +109,8 @@ function auditTitle(input: string, format: CaptureFormat | null, policy: string)
 const SUMMABLE = ['packets', 'bytes', 'mismarked', 'verdicts', 'byClass', 'byApp', 'dscpFound', 'cosFound', 'malformed'] as const;
 
 export function runAudit(argv: string[]): number | Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -122,10 +120,9 @@ export function runAudit(argv: string[]): number | Promise<number> {
         html: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'audit', AUDIT_USAGE);
-  }
+    },
+    'audit', AUDIT_USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${AUDIT_USAGE}\n`);

@@ -3,11 +3,10 @@
  * whole process, against its targets and (--compare) the peers found here.
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { PROFILES, type ProfileName } from '../gen/generate.js';
 import { renderText } from '../bench/report.js';
 import { runBenchmark, type BenchOptions } from '../bench/run.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const BENCH_USAGE = `usage: qosmark bench [--packets N] [--profile P] [--input FILE] [--json] [--compare] [--baseline OLD.json] [--quick]
   --packets N          packets in the generated capture (default 1,000,000; --quick 20,000)
@@ -36,9 +35,8 @@ function whole(name: string, text: string | undefined, fallback: number, min = 1
 }
 
 export async function runBench(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -57,10 +55,9 @@ export async function runBench(argv: string[]): Promise<number> {
         'gc-packets': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'bench', BENCH_USAGE);
-  }
+    },
+    'bench', BENCH_USAGE,
+  );
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${BENCH_USAGE}\n`);

@@ -3,7 +3,6 @@
  * every frame it forwards, by the same Pipeline that `mark` runs over files.
  */
 import type { Server } from 'node:http';
-import { parseArgs } from 'node:util';
 import { Forwarder, type Direction } from '../engine/forwarder.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { warmUp } from '../engine/warmup.js';
@@ -27,7 +26,7 @@ import { LINKTYPE_ETHERNET } from '../parse/linktype.js';
 import { buildRegistry, parseListenAddress, serveMetrics } from './bridge-metrics.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
 import { count, renderRun, timing } from './report.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const BRIDGE_USAGE = `usage: qosmark bridge --in IF --out IF [--both-ways] [--policy FILE] [--tee FILE.pcapng]
                       [--stats SEC] [--duration SEC] [--count N] [--json] [--metrics [ADDR:]PORT]
@@ -100,9 +99,8 @@ function findInterface(all: InterfaceInfo[], name: string): InterfaceInfo {
 }
 
 export async function runBridge(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -120,10 +118,9 @@ export async function runBridge(argv: string[]): Promise<number> {
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'bridge');
-  }
+    },
+    'bridge',
+  );
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${BRIDGE_USAGE}\n`);

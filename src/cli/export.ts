@@ -1,6 +1,5 @@
 /** `qosmark export --format nftables|ios|tc`: the policy as switch or kernel configuration. */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { describeOsError } from '../io/byte-stream.js';
 import {
   BUILTIN_POLICY_NAME,
@@ -13,7 +12,7 @@ import {
 } from '../export/index.js';
 import { checkIosInterface } from '../export/ios.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const EXPORT_USAGE = `usage: qosmark export --format nftables [--family bridge|netdev|inet] [--device DEV] [--policy FILE] [--no-cos] [-o FILE]
        qosmark export --format ios [--interface NAME] [--policy FILE] [--no-cos] [-o FILE]
@@ -30,9 +29,8 @@ A policy that the format cannot express is refused, naming the rule and the form
 const DEVICE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
 export function runExport(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -45,10 +43,9 @@ export function runExport(argv: string[]): number {
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'export');
-  }
+    },
+    'export',
+  );
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${EXPORT_USAGE}\n`);

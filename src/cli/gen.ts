@@ -1,8 +1,7 @@
 /** `qosmark gen --packets N -o FILE`: write a deterministic synthetic capture. */
-import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, DEFAULT_VLAN, PROFILES, generateToFile, type ProfileName } from '../gen/generate.js';
 import { DEFAULT_WRONG_MARKS } from '../gen/profiles.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc|voice-only|worst-case] [--seed N] [--vlan ID|none] [--wrong-marks SHARE] [--json] [-q]
   --packets N          how many packets to write
@@ -24,9 +23,8 @@ function wholeNumber(name: string, text: string, max: number): number {
 }
 
 export function runGen(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -40,10 +38,9 @@ export function runGen(argv: string[]): number {
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'gen');
-  }
+    },
+    'gen',
+  );
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${GEN_USAGE}\n`);

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { Pipeline } from '../engine/pipeline.js';
 import { summarize, type RunSummary } from '../engine/summary.js';
@@ -16,7 +15,7 @@ import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { count, renderRun, timing, type Timing } from './report.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
        qosmark mark INPUT... --out-dir DIR [options]     (several files in parallel, one per core)
@@ -94,9 +93,8 @@ export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mar
 }
 
 export function runMark(argv: string[]): number | Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -107,10 +105,9 @@ export function runMark(argv: string[]): number | Promise<number> {
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'mark', MARK_USAGE);
-  }
+    },
+    'mark', MARK_USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${MARK_USAGE}\n`);

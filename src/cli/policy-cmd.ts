@@ -1,6 +1,5 @@
 /** `qosmark policy show|check`: print or validate a policy. */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { compilePolicy } from '../classify/compile.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { PolicyError, formatIssue, parsePolicy } from '../classify/policy-load.js';
@@ -8,7 +7,7 @@ import { KEEP } from '../classify/policy.js';
 import { policyToDocument, policyToYaml, portRangeText } from '../classify/policy-write.js';
 import { describeOsError } from '../io/byte-stream.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const POLICY_USAGE = `usage: qosmark policy show [--policy FILE] [--json]
        qosmark policy check FILE... [--json]`;
@@ -25,15 +24,13 @@ export function runPolicy(argv: string[]): number {
 }
 
 function show(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       options: { policy: { type: 'string' }, json: { type: 'boolean', default: false } },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'policy show', POLICY_USAGE);
-  }
+    },
+    'policy show', POLICY_USAGE,
+  );
   const { values } = parsed;
   const policy = loadPolicy(values.policy);
   if (values.json) {
@@ -60,12 +57,7 @@ function show(argv: string[]): number {
 }
 
 function check(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  } catch (err) {
-    throw asUsageError(err, 'policy check', POLICY_USAGE);
-  }
+  const parsed = parseCommandLine({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } }, 'policy check', POLICY_USAGE);
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError(`policy check: expected a policy file\n${POLICY_USAGE}`);
   const results: { file: string; valid: boolean; errors: string[] }[] = [];

@@ -6,7 +6,6 @@
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
-import { parseArgs } from 'node:util';
 import { DEFAULT_PACING, ProbeEngine, SILENT_HOPS_LIMIT, STAMP_TTL, type Endpoint, type ProbeOptions, type ReflectorEndpoint } from '../probe/engine.js';
 import { PlanError, planProbes } from '../probe/plan.js';
 import { openProbeTransport, RawSocketError } from '../probe/raw.js';
@@ -17,7 +16,7 @@ import { verdicts } from '../probe/verdict.js';
 import { addressBytes, ecnLabel, formatAddress, type Family } from '../probe/wire.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, asUsageError } from './usage-error.js';
+import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const PROBE_USAGE = `usage: qosmark probe HOST [--policy FILE] [--classes voice,video,signalling] [--max-hops 30] [--tries 3] [--wait 1] [--reflector HOST[:PORT]] [--json]
   HOST               where to probe (name or address, IPv4 or IPv6); needs root or CAP_NET_RAW
@@ -103,9 +102,8 @@ async function sourceFor(target: string, family: Family): Promise<{ source: stri
 }
 
 export async function runProbe(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -118,10 +116,9 @@ export async function runProbe(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'probe', PROBE_USAGE);
-  }
+    },
+    'probe', PROBE_USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${PROBE_USAGE}\n`);
@@ -209,9 +206,8 @@ function parseListen(text: string): ListenSpec {
 }
 
 export async function runReflect(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandLine(
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -219,10 +215,9 @@ export async function runReflect(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (err) {
-    throw asUsageError(err, 'reflect', REFLECT_USAGE);
-  }
+    },
+    'reflect', REFLECT_USAGE,
+  );
   const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${REFLECT_USAGE}\n`);

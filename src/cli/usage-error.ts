@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** A mistake in the command line: reported as one line, exit status 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -7,11 +9,20 @@ export class UsageError extends Error {
 }
 
 /** Turns node:util parseArgs failures into one-line usage errors. */
-export function asUsageError(err: unknown, command: string, usage?: string): unknown {
+function asUsageError(err: unknown, command: string, usage?: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     const complaint = `${command}: ${(err as Error).message.split('\n')[0]}`;
     return new UsageError(usage === undefined ? complaint : `${complaint}\n${usage}`);
   }
   return err;
+}
+
+/** parseArgs for a command, its failures turned into one-line usage errors. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T, command: string, usage?: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw asUsageError(err, command, usage);
+  }
 }
