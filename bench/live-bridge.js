@@ -19,7 +19,7 @@
  *
  * usage: sudo node bench/live-bridge.js [--sizes 200,1000] [--rates 50000,100000,...]
  *          [--seconds 5] [--cpu N] [--buffer MIB] [--refine 3] [--no-linux] [--json FILE]
- * Build first (npx tsc -p tsconfig.json). Needs ip, ethtool, tcpreplay, nft, taskset, chrt.
+ * Build first (npm run build). Needs ip, ethtool, tcpreplay, nft, taskset, chrt.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ function fail(msg) {
   process.exit(2);
 }
 if (process.getuid?.() !== 0) fail('needs root (network namespaces, packet sockets, SCHED_FIFO)');
-if (!existsSync(CLI)) fail(`${CLI} missing: build first (npx tsc -p tsconfig.json)`);
+if (!existsSync(CLI)) fail(`${CLI} missing: build first (npm run build)`);
 for (const tool of ['ip', 'ethtool', 'tcpreplay', 'nft', 'taskset', 'chrt']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) fail(`missing tool: ${tool}`);
 }

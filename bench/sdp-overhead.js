@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What SIP/SDP following costs per frame: the same in-memory frame mixes run
 // through the Pipeline (marking on) with SDP following off (--no-sdp) and on.
-// Build first (npx tsc -p tsconfig.json); run: node bench/sdp-overhead.js [framesPerRun]
+// Build first (npm run build); run: node bench/sdp-overhead.js [framesPerRun]
 //
 // Mixes (all UDP on Ethernet, IPv4, 198.18.0.0/15):
 //   rtp-only      RTP between endpoints of 1,000 established calls; SIP seen once per call up front

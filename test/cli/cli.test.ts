@@ -387,3 +387,23 @@ rules:
     expect(r.errLines[1]).toMatch(/^usage: qosmark policy show/);
   });
 });
+
+describe('the built CLI', () => {
+  // scripts/bundle.mjs replaces tsc's entry files with bundles: one module scope is what
+  // makes the packet loop fast (see its comment). A build that skipped that step would
+  // still pass every other test here, only slower.
+  it.each(['dist/cli/main.js', 'dist/cli/worker.js'])('%s is a bundle: it imports no module of ours', (rel) => {
+    const source = fs.readFileSync(path.join(ROOT, rel), 'utf8');
+    const specifiers = [...source.matchAll(/\b(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter((s) => s.startsWith('.'))).toEqual([]);
+    expect(source).toMatch(/function parseFrame\(/);
+  });
+
+  it('runs from the bundle with its shebang', () => {
+    expect(fs.readFileSync(MAIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^usage: qosmark COMMAND/);
+  });
+});

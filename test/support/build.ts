@@ -26,7 +26,11 @@ function newestMtime(dir: string): number {
 export function ensureBuilt(): void {
   const stale = !fs.existsSync(CLI_MAIN) || fs.statSync(CLI_MAIN).mtimeMs < newestMtime(path.join(ROOT, 'src'));
   if (!stale) return;
-  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0 || !fs.existsSync(CLI_MAIN)) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+  // The same two steps as `npm run build`: tsc, then the CLI bundle (scripts/bundle.mjs).
+  const steps = [[path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], [path.join(ROOT, 'scripts/bundle.mjs')]];
+  for (const args of steps) {
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed (${path.basename(args[0])}):\n${r.stdout}\n${r.stderr}`);
+  }
+  if (!fs.existsSync(CLI_MAIN)) throw new Error(`build failed: ${CLI_MAIN} missing`);
 }

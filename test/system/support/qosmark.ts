@@ -8,7 +8,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const QOSMARK_CLI = join(REPO_ROOT, 'dist/cli/main.js');
 
 export function ensureBuilt(): void {
-  if (!existsSync(QOSMARK_CLI)) throw new Error(`${QOSMARK_CLI} is missing: build first (npx tsc -p tsconfig.json; npm run test:system does)`);
+  if (!existsSync(QOSMARK_CLI)) throw new Error(`${QOSMARK_CLI} is missing: build first (npm run build; npm run test:system does)`);
 }
 
 /** `qosmark ARGS...` with a timeout; the exit status is the caller's to check. */
