@@ -6,6 +6,7 @@
  */
 import { IPV4_ADDR_LEN, IPV4_SRC } from '../parse/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_SRC } from '../parse/ipv6.js';
+import { formatIp } from '../parse/ip-text.js';
 import type { ParsedFrame } from '../parse/parsed-frame.js';
 
 /** Conversations tracked; a capture with more counts the rest as overflow (memory stays bounded). */
@@ -163,30 +164,8 @@ function sameAddrs(stored: Uint8Array, buf: Uint8Array, aOff: number, bOff: numb
   return true;
 }
 
+/** Address `index` (0 or 1) of a conversation's stored pair, as text. */
 export function formatAddress(addrs: Uint8Array, index: number, ipVersion: number): string {
-  if (ipVersion === 4) {
-    const o = index * 4;
-    return `${addrs[o]}.${addrs[o + 1]}.${addrs[o + 2]}.${addrs[o + 3]}`;
-  }
-  const o = index * 16;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((addrs[o + i] << 8) | addrs[o + i + 1]).toString(16));
-  // RFC 5952: compress the longest run of two or more zero groups.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) return groups.join(':');
-  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
+  const len = ipVersion === 4 ? IPV4_ADDR_LEN : IPV6_ADDR_LEN;
+  return formatIp(addrs, index * len, len);
 }

@@ -6,6 +6,7 @@
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
+import { formatIp } from '../parse/ip-text.js';
 import { DEFAULT_PACING, ProbeEngine, SILENT_HOPS_LIMIT, STAMP_TTL, type Endpoint, type ProbeOptions, type ReflectorEndpoint } from '../probe/engine.js';
 import { PlanError, planProbes } from '../probe/plan.js';
 import { openProbeTransport, RawSocketError } from '../probe/raw.js';
@@ -13,7 +14,7 @@ import { fmt, startReflector, type ListenSpec, type ReflectEvent } from '../prob
 import { renderJson, renderText } from '../probe/render.js';
 import { STAMP_PORT } from '../probe/stamp.js';
 import { verdicts } from '../probe/verdict.js';
-import { addressBytes, ecnLabel, formatAddress, type Family } from '../probe/wire.js';
+import { addressBytes, ecnLabel, type Family } from '../probe/wire.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { loadPolicy } from './policy-source.js';
 import { UsageError, parseCommandLine } from './usage-error.js';
@@ -81,7 +82,7 @@ async function resolve(host: string, what: string, family?: Family): Promise<{ a
 function addressCanonical(a: string): string {
   if (!net.isIPv6(a)) return a;
   const b = addressBytes(a);
-  return b === null ? a : formatAddress(b);
+  return b === null ? a : formatIp(b);
 }
 
 /** The local address the kernel would send from, or the OS error when there is no route. */

@@ -3,6 +3,7 @@
  * whose SDP names the call's real media addresses and ports, so that an
  * SDP-aware dissector (tshark with heuristic RTP off) recognises the RTP.
  */
+import { formatIp } from '../parse/ip-text.js';
 import type { Rng } from './rng.js';
 
 export function randomBytes(rng: Rng, n: number): Uint8Array {
@@ -35,30 +36,6 @@ export function hex(rng: Rng, digits: number): string {
   return s.slice(0, digits);
 }
 
-export function ipText(addr: Uint8Array): string {
-  if (addr.length === 4) return addr.join('.');
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((addr[i] << 8) | addr[i + 1]).toString(16));
-  // Shorten the longest run of zero words, as RFC 5952 asks.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return words.join(':');
-  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
-}
-
 export interface SipDialog {
   callId: string;
   fromTag: string;
@@ -87,7 +64,7 @@ const ALLOW = 'ACK,BYE,CANCEL,INVITE,NOTIFY,OPTIONS,REFER,REGISTER,UPDATE,SUBSCR
 
 function sdp(d: SipDialog, addr: Uint8Array, port: number, videoPort: number, sessionId: number): string {
   const ipv = addr.length === 4 ? 'IP4' : 'IP6';
-  const a = ipText(addr);
+  const a = formatIp(addr);
   const lines = [
     'v=0',
     `o=CiscoSystemsCCM-SIP ${sessionId} 1 IN ${ipv} ${a}`,
@@ -123,7 +100,7 @@ function sdp(d: SipDialog, addr: Uint8Array, port: number, videoPort: number, se
 }
 
 function hostPort(addr: Uint8Array, port: number): string {
-  return addr.length === 4 ? `${ipText(addr)}:${port}` : `[${ipText(addr)}]:${port}`;
+  return addr.length === 4 ? `${formatIp(addr)}:${port}` : `[${formatIp(addr)}]:${port}`;
 }
 
 function message(startLine: string, headers: string[], body: string): string {

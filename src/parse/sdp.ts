@@ -3,6 +3,7 @@
  * address, and its RTCP port (a=rtcp, RFC 3605, else RTP port + 1). Only
  * what media following needs; never throws on bad input.
  */
+import { parseIpv4Text, parseIpv6Text } from './ip-text.js';
 
 export interface SdpStream {
   /** audio, video, image, application, text, or whatever the m= line says. */
@@ -103,45 +104,4 @@ function parseConnection(value: string): Connection {
     return bytes ? { version: 6, address: bytes, text: addressText } : NO_CONNECTION;
   }
   return NO_CONNECTION;
-}
-
-export function parseIpv4Text(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i])) return null;
-    const n = Number(parts[i]);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
-}
-
-export function parseIpv6Text(text: string): Uint8Array | null {
-  let body = text;
-  let tail: Uint8Array | null = null;
-  // An embedded IPv4 tail (::ffff:192.0.2.1).
-  const lastColon = body.lastIndexOf(':');
-  if (body.includes('.') && lastColon >= 0) {
-    tail = parseIpv4Text(body.slice(lastColon + 1));
-    if (tail === null) return null;
-    body = `${body.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = body.split('::');
-  if (halves.length > 2) return null;
-  const left = halves[0] === '' ? [] : halves[0].split(':');
-  const right = halves.length === 2 && halves[1] !== '' ? halves[1].split(':') : [];
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...left, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...right];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(groups[i])) return null;
-    const n = parseInt(groups[i], 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 0xff;
-  }
-  if (tail) out.set(tail, 12);
-  return out;
 }

@@ -12,7 +12,8 @@
  * The parsers take bytes from the network: anything short, truncated,
  * unrelated or malformed gives null, never an exception.
  */
-import { PROTO_TCP, PROTO_UDP, formatAddress, internetChecksum, type Family } from './wire.js';
+import { formatIp } from '../parse/ip-text.js';
+import { PROTO_TCP, PROTO_UDP, internetChecksum, type Family } from './wire.js';
 
 export const ICMP_ECHO_REPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
@@ -96,7 +97,7 @@ export function parseIcmpV4Packet(packet: Uint8Array, from?: string): IcmpError 
   if (packet[9] !== 1) return null;
   const total = u16(packet, 2);
   const end = total >= ihl + 8 && total <= packet.length ? total : packet.length;
-  const source = from ?? formatAddress(packet, 12, 4);
+  const source = from ?? formatIp(packet, 12, 4);
   return parseIcmpV4(packet.subarray(ihl, end), source);
 }
 
@@ -256,8 +257,8 @@ export function parseQuote(q: Uint8Array): Quote | null {
         ipId: u16(q, 4),
         flowLabel: null,
         protocol: q[9],
-        src: formatAddress(q, 12, 4),
-        dst: formatAddress(q, 16, 4),
+        src: formatIp(q, 12, 4),
+        dst: formatIp(q, 16, 4),
       },
       q.subarray(ihl),
     );
@@ -284,8 +285,8 @@ export function parseQuote(q: Uint8Array): Quote | null {
         ipId: null,
         flowLabel: ((q[1] & 0x0f) << 16) | (q[2] << 8) | q[3],
         protocol: next,
-        src: formatAddress(q, 8, 16),
-        dst: formatAddress(q, 24, 16),
+        src: formatIp(q, 8, 16),
+        dst: formatIp(q, 24, 16),
       },
       q.subarray(off),
     );
@@ -329,7 +330,7 @@ export function parseTcpReply(family: Family, bytes: Uint8Array, from: string): 
     const ihl = (bytes[0] & 0x0f) * 4;
     if (ihl < 20) return null;
     tos = bytes[1];
-    to = formatAddress(bytes, 16, 4);
+    to = formatIp(bytes, 16, 4);
     seg = bytes.subarray(ihl);
   }
   if (seg.length < 20) return null;

@@ -7,9 +7,10 @@
  */
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
+import { formatIp } from '../parse/ip-text.js';
 import type { ProbeTransport, TransportHandlers, UdpArrival } from './engine.js';
 import { parseIcmpV4Packet, parseIcmpV6, parseTcpReply } from './icmp.js';
-import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, formatAddress, type Family } from './wire.js';
+import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, type Family } from './wire.js';
 
 const requireCjs = createRequire(import.meta.url);
 
@@ -184,8 +185,8 @@ export function parseUdp6(p: Uint8Array): Udp6Datagram | null {
   const len = (udp[4] << 8) | udp[5];
   if (len < 8 || len > udp.length) return null;
   return {
-    src: formatAddress(p, 8, 16),
-    dst: formatAddress(p, 24, 16),
+    src: formatIp(p, 8, 16),
+    dst: formatIp(p, 24, 16),
     tos: ((p[0] & 0x0f) << 4) | (p[1] >> 4),
     hopLimit: p[7],
     srcPort: (udp[0] << 8) | udp[1],
@@ -203,8 +204,8 @@ export function parseUdp4(p: Uint8Array): (Udp6Datagram & { ipId: number }) | nu
   const len = (udp[4] << 8) | udp[5];
   if (len < 8 || len > udp.length) return null;
   return {
-    src: formatAddress(p, 12, 4),
-    dst: formatAddress(p, 16, 4),
+    src: formatIp(p, 12, 4),
+    dst: formatIp(p, 16, 4),
     tos: p[1],
     hopLimit: p[8],
     ipId: (p[4] << 8) | p[5],

@@ -4,6 +4,7 @@
  * (RFC 9293) with their pseudo-header checksums, and the address helpers
  * they need. Everything here is pure: no sockets.
  */
+import { parseIpv4Text, parseIpv6Text } from '../parse/ip-text.js';
 
 export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
@@ -71,96 +72,10 @@ export function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: numb
 
 // ---------------------------------------------------------------- addresses
 
-/** Bytes of a textual IPv4 or IPv6 address, or null when it is neither. */
+/** Bytes of a textual IPv4 or IPv6 address (an IPv6 zone, "%eth0", is dropped), or null when it is neither. */
 export function addressBytes(text: string): Uint8Array | null {
-  const v4 = parseIpv4(text);
-  if (v4 !== null) return v4;
-  return parseIpv6(text);
-}
-
-function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i])) return null;
-    const n = Number(parts[i]);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIpv6(text: string): Uint8Array | null {
-  let s = text;
-  const zone = s.indexOf('%');
-  if (zone >= 0) s = s.slice(0, zone);
-  if (s.length === 0 || s.length > 45) return null;
-  const words: number[] = [];
-  let tail: number[] = [];
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const parseHalf = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    const groups = h.split(':');
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
-      if (i === groups.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (v4 === null) return null;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-        out.push(parseInt(g, 16));
-      }
-    }
-    return out;
-  };
-  const head = parseHalf(halves[0]);
-  if (head === null) return null;
-  words.push(...head);
-  if (halves.length === 2) {
-    const t = parseHalf(halves[1]);
-    if (t === null) return null;
-    tail = t;
-    if (words.length + tail.length > 7) return null;
-    while (words.length + tail.length < 8) words.push(0);
-    words.push(...tail);
-  }
-  if (words.length !== 8) return null;
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = words[i] >> 8;
-    out[2 * i + 1] = words[i] & 0xff;
-  }
-  return out;
-}
-
-/** Dotted quad, or the RFC 5952 form of an IPv6 address. */
-export function formatAddress(bytes: Uint8Array, offset = 0, length = bytes.length - offset): string {
-  if (length === 4) return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]);
-  // Longest run of two or more zero words becomes "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (w: number[]) => w.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+  const zone = text.indexOf('%');
+  return parseIpv4Text(text) ?? parseIpv6Text(zone >= 0 ? text.slice(0, zone) : text);
 }
 
 // ---------------------------------------------------------------- IP headers

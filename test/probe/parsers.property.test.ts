@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseExtension, parseIcmpV4, parseIcmpV4Packet, parseIcmpV6, parseQuote, parseTcpReply } from '../../src/probe/icmp.js';
 import { ipv6Start, parseUdp4, parseUdp6 } from '../../src/probe/raw.js';
 import { decodeReflectorPacket, decodeSenderPacket, decodeTlvs, reflect } from '../../src/probe/stamp.js';
-import { addressBytes, buildUdpPacket, formatAddress } from '../../src/probe/wire.js';
+import { addressBytes, buildUdpPacket } from '../../src/probe/wire.js';
+import { formatIp } from '../../src/parse/ip-text.js';
 import { icmpV4Error, icmpV6Error } from './icmp-builders.js';
 
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 700 });
@@ -71,7 +72,7 @@ describe('parsers never throw on random bytes (fast-check)', () => {
         const dst = addressBytes(six ? '2001:db8::2' : '198.18.0.2')!;
         const p = buildUdpPacket({ family: six ? 6 : 4, src, dst, tos, ttl, ipId: id, flowLabel: id }, sp, dp, new Uint8Array(4));
         const q = parseQuote(p)!;
-        expect([q.tos, q.ttl, q.srcPort, q.dstPort, q.dst]).toEqual([tos, ttl, sp, dp, formatAddress(dst)]);
+        expect([q.tos, q.ttl, q.srcPort, q.dstPort, q.dst]).toEqual([tos, ttl, sp, dp, formatIp(dst)]);
         expect(six ? q.flowLabel : q.ipId).toBe(id);
       }),
       { numRuns: 500 },

@@ -4,13 +4,13 @@ import {
   buildTcpSynPacket,
   buildUdpPacket,
   finishChecksum,
-  formatAddress,
   hexDump,
   internetChecksum,
   pseudoHeaderSum,
   sum16,
   type PacketSpec,
 } from '../../src/probe/wire.js';
+import { formatIp } from '../../src/parse/ip-text.js';
 
 const payload = Uint8Array.from([0x71, 0x6d, 0x70, 0x62, 0x12, 0x34, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
 
@@ -89,7 +89,7 @@ describe('addresses', () => {
       ['fe80::1%eth0', 'fe80::1'],
       ['::ffff:198.18.0.1', '::ffff:c612:1'],
     ]) {
-      expect(formatAddress(addressBytes(text)!)).toBe(out);
+      expect(formatIp(addressBytes(text)!)).toBe(out);
     }
     for (const bad of ['', '1.2.3', '256.1.1.1', '1::2::3', 'g::1', '1:2:3:4:5:6:7:8:9']) expect(addressBytes(bad)).toBeNull();
   });
