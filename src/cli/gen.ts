@@ -1,11 +1,13 @@
 /** `qosmark gen --packets N -o FILE`: write a deterministic synthetic capture. */
-import { DEFAULT_SEED, DEFAULT_VLAN, PROFILES, generateToFile, type ProfileName } from '../gen/generate.js';
+import { DEFAULT_SEED, DEFAULT_VLAN, GEN_FORMATS, PROFILES, generateToFile, type GenFormat, type ProfileName } from '../gen/generate.js';
 import { DEFAULT_WRONG_MARKS } from '../gen/profiles.js';
 import { UsageError, parseCommandLine } from './usage-error.js';
 
-export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc|voice-only|worst-case] [--seed N] [--vlan ID|none] [--wrong-marks SHARE] [--json] [-q]
+export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc|voice-only|worst-case] [--seed N] [--format pcap|pcapng] [--vlan ID|none] [--wrong-marks SHARE] [--json] [-q]
   --packets N          how many packets to write
-  -o, --output FILE    pcap file to write (classic pcap, µs, Ethernet); - is stdout
+  -o, --output FILE    capture file to write (Ethernet); - is stdout
+  --format F           pcap (default: classic pcap, µs) or pcapng (one interface, ns timestamps,
+                       the gen command line as the section comment); the same packets either way
   --profile NAME       cupc (default): softphone site mix; voice-only: RTP voice;
                        worst-case: deepest tag stacks, IPv4 options, IPv6 extension chains, fragments
   --seed N             0..4294967295 (default ${DEFAULT_SEED}); the same options and seed give the same bytes
@@ -32,6 +34,7 @@ export function runGen(argv: string[]): number {
         output: { type: 'string', short: 'o' },
         profile: { type: 'string', default: 'cupc' },
         seed: { type: 'string' },
+        format: { type: 'string', default: 'pcap' },
         vlan: { type: 'string' },
         'wrong-marks': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -53,6 +56,8 @@ export function runGen(argv: string[]): number {
   if (!PROFILES.includes(profile)) {
     throw new UsageError(`gen: --profile: "${values.profile}": expected ${PROFILES.join(', ')}`);
   }
+  const format = values.format as GenFormat;
+  if (!GEN_FORMATS.includes(format)) throw new UsageError(`gen: --format: "${values.format}": expected ${GEN_FORMATS.join(' or ')}`);
   const seed = values.seed === undefined ? DEFAULT_SEED : wholeNumber('seed', values.seed, 0xffffffff);
   let vlan: number | null = DEFAULT_VLAN;
   if (values.vlan === 'none') vlan = null;
@@ -64,7 +69,7 @@ export function runGen(argv: string[]): number {
     if (!(wrongMarks >= 0 && wrongMarks <= 1)) throw new UsageError(`gen: --wrong-marks: "${text}": expected a share from 0 to 1`);
   }
 
-  const result = generateToFile({ packets, profile, seed, vlan, wrongMarks, output: values.output });
+  const result = generateToFile({ packets, profile, seed, vlan, wrongMarks, format, output: values.output });
   // Keep stdout clean for the capture when it is written there.
   const report = values.output === '-' ? process.stderr : process.stdout;
   if (values.json) {
@@ -76,7 +81,7 @@ export function runGen(argv: string[]): number {
       .join(', ');
     report.write(
       `qosmark gen: ${result.packets.toLocaleString('en-US')} packets (${(result.bytes / 1e6).toFixed(1)} MB, ` +
-        `${result.captureSeconds.toFixed(1)} s of traffic) -> ${values.output}; profile ${result.profile}, seed ${result.seed}\n` +
+        `${result.captureSeconds.toFixed(1)} s of traffic) -> ${values.output} (${result.format}); profile ${result.profile}, seed ${result.seed}\n` +
         `  ${classes}; ${result.ipFragments.toLocaleString('en-US')} IP fragments\n` +
         `  ${result.wallSeconds.toFixed(3)} s, ${mpps.toFixed(2)} Mpps\n`,
     );

@@ -5,7 +5,7 @@
  * fragment if needed, copy out).
  */
 import { IPV4_MF, Template, type FrameSpec, finishFrame, sumWords, templatePaySum, writeIpv4Checksum, ETH_MIN_FRAME } from './frame.js';
-import { PcapOut, type Sink } from './pcap-out.js';
+import type { GenOut } from './pcap-out.js';
 import type { Rng } from './rng.js';
 import { Schedule } from './schedule.js';
 
@@ -24,6 +24,9 @@ export const CLASS_COS = [5, 4, 3, 0, 0];
 export const WRONG_DSCP_ZERO = 0;
 export const WRONG_DSCP_40 = 1;
 export const WRONG_COS_ZERO = 2;
+
+/** Makes the record writer over the pool's output area, bytes [start, end). */
+export type OutFactory = (pool: Uint8Array, start: number, end: number) => GenOut;
 
 /** Output area: records are handed to the sink in chunks of about this size. */
 export const OUT_AREA_LEN = 4 * 1024 * 1024;
@@ -60,11 +63,13 @@ export abstract class Stream {
 
 export class GenContext {
   pool = new Uint8Array(0);
-  out!: PcapOut;
+  out!: GenOut;
   schedule!: Schedule;
   /** A view of the pool's last MAX_EMIT_BYTES, at pool offset scratchOff: copies to and from it need no allocation. */
   scratch = new Uint8Array(0);
   private scratchOff = 0;
+  /** Length of the fragment startFragment() reserved last. */
+  private fragmentLen = 0;
   readonly templates: Template[] = [];
   readonly streams: Stream[] = [];
   /** Stop after this many records (a fragmented message is cut off at the limit). */
@@ -116,7 +121,7 @@ export class GenContext {
    * Lays out the pool: template header slots, then each distinct payload
    * once (templates share payload buffers), then the output area.
    */
-  allocate(sink: Sink, epochUs: number): void {
+  allocate(makeOut: OutFactory): void {
     let total = 0;
     for (const t of this.templates) {
       t.off = total;
@@ -140,7 +145,7 @@ export class GenContext {
       t.payView = this.pool.subarray(t.paySrc, t.paySrc + p.length);
       t.build(this.pool);
     }
-    this.out = new PcapOut(this.pool, total, total + OUT_AREA_LEN, sink, epochUs);
+    this.out = makeOut(this.pool, total, total + OUT_AREA_LEN);
     this.schedule = new Schedule(this.streams.length);
   }
 
@@ -247,27 +252,17 @@ export class GenContext {
     const total = frameLen - hdrEnd;
     for (let off = 0; off < total && this.out.records < this.limit; off += fragData) {
       const n = Math.min(fragData, total - off);
-      const last = off + n >= total;
-      const len = hdrEnd + n;
-      const padded = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
-      const f = this.out.reserve(padded);
+      const f = this.startFragment(hdrEnd, off, n);
       const b = this.pool;
-      const S = this.scratchOff;
-      b.copyWithin(f, S, S + hdrEnd);
-      b.copyWithin(f + hdrEnd, S + hdrEnd + off, S + hdrEnd + off + n);
-      b.fill(0, f + len, f + padded);
       const ip = f + t.l3Off;
       const tot = t.l3HdrLen + n;
       b[ip + 2] = tot >>> 8;
       b[ip + 3] = tot & 0xff;
-      const word = (last ? 0 : IPV4_MF) | (off >>> 3);
+      const word = (off + n >= total ? 0 : IPV4_MF) | (off >>> 3);
       b[ip + 6] = word >>> 8;
       b[ip + 7] = word & 0xff;
       writeIpv4Checksum(b, ip);
-      this.out.commit(f, padded, now);
-      this.byClass[cls]++;
-      this.bytesByClass[cls] += padded;
-      this.fragments++;
+      this.finishFragment(f, now, cls);
     }
   }
 
@@ -277,29 +272,44 @@ export class GenContext {
     const total = frameLen - hdrEnd;
     for (let off = 0; off < total && this.out.records < this.limit; off += fragData) {
       const n = Math.min(fragData, total - off);
-      const last = off + n >= total;
-      const len = hdrEnd + n;
-      const padded = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
-      const f = this.out.reserve(padded);
+      const f = this.startFragment(hdrEnd, off, n);
       const b = this.pool;
-      const S = this.scratchOff;
-      b.copyWithin(f, S, S + hdrEnd);
-      b.copyWithin(f + hdrEnd, S + hdrEnd + off, S + hdrEnd + off + n);
-      b.fill(0, f + len, f + padded);
-      const plen = len - t.l3Off - 40;
+      const plen = hdrEnd + n - t.l3Off - 40;
       b[f + t.l3Off + 4] = plen >>> 8;
       b[f + t.l3Off + 5] = plen & 0xff;
-      const word = off | (last ? 0 : 1); // offset in 8-byte units << 3 equals the byte offset
+      const word = off | (off + n >= total ? 0 : 1); // offset in 8-byte units << 3 equals the byte offset
       b[f + fo + 2] = word >>> 8;
       b[f + fo + 3] = word & 0xff;
       b[f + fo + 4] = (ident >>> 24) & 0xff;
       b[f + fo + 5] = (ident >>> 16) & 0xff;
       b[f + fo + 6] = (ident >>> 8) & 0xff;
       b[f + fo + 7] = ident & 0xff;
-      this.out.commit(f, padded, now);
-      this.byClass[cls]++;
-      this.bytesByClass[cls] += padded;
-      this.fragments++;
+      this.finishFragment(f, now, cls);
     }
+  }
+
+  /**
+   * Reserves the output frame of one fragment: the template's headers up to
+   * `hdrEnd`, then `n` payload bytes from payload offset `off`, zero-padded to
+   * the Ethernet minimum. The caller patches the IP header, then finishes it.
+   */
+  private startFragment(hdrEnd: number, off: number, n: number): number {
+    const len = hdrEnd + n;
+    const padded = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+    const f = this.out.reserve(padded);
+    const b = this.pool;
+    const S = this.scratchOff;
+    b.copyWithin(f, S, S + hdrEnd);
+    b.copyWithin(f + hdrEnd, S + hdrEnd + off, S + hdrEnd + off + n);
+    b.fill(0, f + len, f + padded);
+    this.fragmentLen = padded;
+    return f;
+  }
+
+  private finishFragment(f: number, now: number, cls: number): void {
+    this.out.commit(f, this.fragmentLen, now);
+    this.byClass[cls]++;
+    this.bytesByClass[cls] += this.fragmentLen;
+    this.fragments++;
   }
 }

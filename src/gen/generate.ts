@@ -6,8 +6,9 @@
  * multi-megabyte chunks.
  */
 import { ByteOutput } from '../io/byte-stream.js';
-import { CLASS_NAMES, GenContext, KIND_REQRESP, KIND_RTP, KIND_TCP } from './context.js';
-import { FILE_HEADER_LEN, type Sink } from './pcap-out.js';
+import { CLASS_NAMES, GenContext, KIND_REQRESP, KIND_RTP, KIND_TCP, type OutFactory } from './context.js';
+import { PcapOut, type Sink } from './pcap-out.js';
+import { PcapngOut } from './pcapng-out.js';
 import { DEFAULT_WRONG_MARKS, PROFILES, buildProfile, type ProfileName } from './profiles.js';
 import { Rng } from './rng.js';
 import type { ReqResp, RtpStream, TcpFlow } from './streams.js';
@@ -29,9 +30,15 @@ export interface GenOptions {
   vlan?: number | null;
   /** Share of voice, video and signalling packets carrying a wrong marking; default per profile. */
   wrongMarks?: number;
+  /** pcap (default) or pcapng. */
+  format?: GenFormat;
 }
 
+export const GEN_FORMATS = ['pcap', 'pcapng'] as const;
+export type GenFormat = (typeof GEN_FORMATS)[number];
+
 export interface GenResult {
+  format: GenFormat;
   profile: ProfileName;
   seed: number;
   packets: number;
@@ -61,7 +68,9 @@ export function validateGenOptions(opts: GenOptions): Required<GenOptions> {
   if (vlan !== null && (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094)) throw new RangeError(`vlan must be 0..4094, got ${vlan}`);
   const wrongMarks = opts.wrongMarks ?? DEFAULT_WRONG_MARKS[profile];
   if (!(wrongMarks >= 0 && wrongMarks <= 1)) throw new RangeError(`wrong-marks must be between 0 and 1, got ${wrongMarks}`);
-  return { packets, profile, seed, vlan, wrongMarks };
+  const format = opts.format ?? 'pcap';
+  if (!GEN_FORMATS.includes(format)) throw new RangeError(`unknown format "${format}"`);
+  return { packets, profile, seed, vlan, wrongMarks, format };
 }
 
 /** Generates the capture and hands it to `sink` in chunks (the chunk bytes are reused after each call). */
@@ -77,7 +86,12 @@ export function generate(options: GenOptions, sink: Sink): GenResult {
     // A call slot may already have set its media's first times.
     if (g.startKeys[i] === Infinity) g.startKeys[i] = k;
   }
-  g.allocate(sink, GEN_EPOCH_SEC * 1e6);
+  const epochUs = GEN_EPOCH_SEC * 1e6;
+  const makeOut: OutFactory =
+    opts.format === 'pcapng'
+      ? (pool, start, end) => new PcapngOut(pool, start, end, sink, epochUs, genCommandLine(opts))
+      : (pool, start, end) => new PcapOut(pool, start, end, sink, epochUs);
+  g.allocate(makeOut);
   const sched = g.schedule;
   sched.init(g.startKeys);
   const out = g.out;
@@ -117,11 +131,12 @@ export function generate(options: GenOptions, sink: Sink): GenResult {
     bytesByClass[name] = g.bytesByClass[i];
   });
   return {
+    format: opts.format,
     profile: opts.profile,
     seed: opts.seed,
     packets: out.records,
     bytes: out.bytes,
-    frameBytes: out.bytes - FILE_HEADER_LEN - 16 * out.records,
+    frameBytes: out.frameBytes,
     captureSeconds: first < 0 ? 0 : (now - first) / 1e6,
     wallSeconds,
     packetsByClass,
@@ -145,7 +160,13 @@ export function generateToFile(options: GenOptions & { output: string }): GenRes
   }
 }
 
-/** Generates into memory: the whole pcap file as one buffer. */
+/** The command that writes these bytes again (the pcapng section comment). */
+export function genCommandLine(opts: Required<GenOptions>): string {
+  const vlan = opts.vlan === null ? 'none' : String(opts.vlan);
+  return `qosmark gen --packets ${opts.packets} --profile ${opts.profile} --seed ${opts.seed} --vlan ${vlan} --wrong-marks ${opts.wrongMarks} --format ${opts.format}`;
+}
+
+/** Generates into memory: the whole file (pcap unless `format` says pcapng) as one buffer. */
 export function generateToBuffer(options: GenOptions): { pcap: Uint8Array; result: GenResult } {
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -14,12 +14,28 @@ export const FILE_HEADER_LEN = 24;
 /** Receives finished output: `len` bytes of `buf` from `off`. The bytes are reused after the call. */
 export type Sink = (buf: Uint8Array, off: number, len: number) => void;
 
-export class PcapOut {
+/** Where the generator assembles its records: classic pcap (PcapOut) or pcapng (PcapngOut). */
+export interface GenOut {
+  /** Records committed, file bytes including headers, and frame bytes alone. */
+  records: number;
+  bytes: number;
+  frameBytes: number;
+  writeFileHeader(): void;
+  /** Makes room for a record of up to `frameLen` bytes; returns where its frame goes. */
+  reserve(frameLen: number): number;
+  /** Finishes the record whose frame is at `f` (from reserve()). */
+  commit(f: number, frameLen: number, tsUs: number): void;
+  /** Hands what is assembled to the sink. */
+  flush(): void;
+}
+
+export class PcapOut implements GenOut {
   private readonly dv: DataView;
   pos: number;
   /** Totals, counted at commit. */
   records = 0;
   bytes = 0;
+  frameBytes = 0;
 
   constructor(
     readonly buf: Uint8Array,
@@ -66,6 +82,7 @@ export class PcapOut {
     this.pos = f + frameLen;
     this.records++;
     this.bytes += RECORD_HEADER_LEN + frameLen;
+    this.frameBytes += frameLen;
   }
 
   flush(): void {

@@ -30,6 +30,14 @@ export interface PcapngInterface {
   description?: string;
 }
 
+/** Little-endian store without Buffer's argument checks: this is per packet. */
+function put32le(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
 function pad4(n: number): number {
   return (n + 3) & ~3;
 }
@@ -60,6 +68,37 @@ function block(type: number, body: Buffer): Buffer {
   return b;
 }
 
+/** A Section Header Block (little-endian, version 1.0, section length unknown) with optional comment and shb_userappl. */
+export function sectionHeaderBlock(options: { userAppl?: string; comment?: string }): Buffer {
+  const opts: [number, Uint8Array][] = [];
+  if (options.comment) opts.push([OPT_COMMENT, Buffer.from(options.comment, 'utf8')]);
+  if (options.userAppl) opts.push([SHB_USERAPPL, Buffer.from(options.userAppl, 'utf8')]);
+  const fixed = Buffer.alloc(16);
+  fixed.writeUInt32LE(BYTE_ORDER_MAGIC, 0);
+  fixed.writeUInt16LE(1, 4); // major
+  fixed.writeUInt16LE(0, 6); // minor
+  fixed.writeInt32LE(-1, 8); // section length unknown
+  fixed.writeInt32LE(-1, 12);
+  return block(BT_SHB, Buffer.concat([fixed, encodeOptions(opts)]));
+}
+
+/** if_tsresol values: 10^-6 and 10^-9 seconds per timestamp unit. */
+export const TSRESOL_MICROS = 6;
+export const TSRESOL_NANOS = 9;
+
+/** An Interface Description Block whose timestamps count 10^-tsresol seconds. */
+export function interfaceDescriptionBlock(iface: PcapngInterface, tsresol: number): Buffer {
+  const opts: [number, Uint8Array][] = [];
+  if (iface.name) opts.push([IF_NAME, Buffer.from(iface.name, 'utf8')]);
+  if (iface.description) opts.push([IF_DESCRIPTION, Buffer.from(iface.description, 'utf8')]);
+  opts.push([IF_TSRESOL, Uint8Array.of(tsresol)]);
+  const fixed = Buffer.alloc(8);
+  fixed.writeUInt16LE(iface.linkType, 0);
+  fixed.writeUInt16LE(0, 2);
+  fixed.writeUInt32LE(iface.snapLen ?? 0, 4);
+  return block(BT_IDB, Buffer.concat([fixed, encodeOptions(opts)]));
+}
+
 export class PcapngWriter {
   private readonly buf: Buffer;
   private used = 0;
@@ -74,16 +113,7 @@ export class PcapngWriter {
     options: { userAppl?: string; comment?: string; bufferBytes?: number } = {},
   ) {
     this.buf = Buffer.alloc(Math.max(options.bufferBytes ?? DEFAULT_BUFFER, 65536 + EPB_OVERHEAD + 4));
-    const opts: [number, Uint8Array][] = [];
-    if (options.comment) opts.push([OPT_COMMENT, Buffer.from(options.comment, 'utf8')]);
-    if (options.userAppl) opts.push([SHB_USERAPPL, Buffer.from(options.userAppl, 'utf8')]);
-    const fixed = Buffer.alloc(16);
-    fixed.writeUInt32LE(BYTE_ORDER_MAGIC, 0);
-    fixed.writeUInt16LE(1, 4); // major
-    fixed.writeUInt16LE(0, 6); // minor
-    fixed.writeInt32LE(-1, 8); // section length unknown
-    fixed.writeInt32LE(-1, 12);
-    this.putBlock(block(BT_SHB, Buffer.concat([fixed, encodeOptions(opts)])));
+    this.putBlock(sectionHeaderBlock(options));
   }
 
   static create(path: string, options: { userAppl?: string; comment?: string; bufferBytes?: number } = {}): PcapngWriter {
@@ -96,15 +126,7 @@ export class PcapngWriter {
 
   /** Adds an Interface Description Block; returns the interface id packets refer to. */
   addInterface(iface: PcapngInterface): number {
-    const opts: [number, Uint8Array][] = [];
-    if (iface.name) opts.push([IF_NAME, Buffer.from(iface.name, 'utf8')]);
-    if (iface.description) opts.push([IF_DESCRIPTION, Buffer.from(iface.description, 'utf8')]);
-    opts.push([IF_TSRESOL, Uint8Array.of(9)]);
-    const fixed = Buffer.alloc(8);
-    fixed.writeUInt16LE(iface.linkType, 0);
-    fixed.writeUInt16LE(0, 2);
-    fixed.writeUInt32LE(iface.snapLen ?? 0, 4);
-    this.putBlock(block(BT_IDB, Buffer.concat([fixed, encodeOptions(opts)])));
+    this.putBlock(interfaceDescriptionBlock(iface, TSRESOL_NANOS));
     return this.interfaces++;
   }
 
@@ -125,19 +147,19 @@ export class PcapngWriter {
     const carry = rest >= TWO_32 ? 1 : 0;
     const b = this.buf;
     let o = this.used;
-    b.writeUInt32LE(BT_EPB, o);
-    b.writeUInt32LE(len, o + 4);
-    b.writeUInt32LE(ifId, o + 8);
-    b.writeUInt32LE(mh + carry, o + 12);
-    b.writeUInt32LE(rest - carry * TWO_32, o + 16);
-    b.writeUInt32LE(capLen, o + 20);
-    b.writeUInt32LE(wireLen, o + 24);
+    put32le(b, o, BT_EPB);
+    put32le(b, o + 4, len);
+    put32le(b, o + 8, ifId);
+    put32le(b, o + 12, mh + carry);
+    put32le(b, o + 16, rest - carry * TWO_32);
+    put32le(b, o + 20, capLen);
+    put32le(b, o + 24, wireLen);
     o += 28;
     if (Buffer.isBuffer(data)) data.copy(b, o, off, off + capLen);
     else b.set(data.subarray(off, off + capLen), o);
     o += capLen;
     for (let i = capLen; i < padded; i++) b[o++] = 0;
-    b.writeUInt32LE(len, o);
+    put32le(b, o, len);
     this.used = o + 4;
     this.packets++;
     this.bytes += len;

@@ -407,3 +407,25 @@ describe('the built CLI', () => {
     expect(r.out).toMatch(/^usage: qosmark COMMAND/);
   });
 });
+
+describe('qosmark gen', () => {
+  it('--format pcapng writes pcapng that mark reads and writes back as pcapng, with the packets of the pcap output', () => {
+    const r1 = cli(['gen', '--packets', '3000', '--format', 'pcapng', '-o', file('g.pcapng'), '--json']);
+    expect(r1.status).toBe(0);
+    expect(JSON.parse(r1.out)).toMatchObject({ format: 'pcapng', packets: 3000 });
+    expect(fs.readFileSync(file('g.pcapng')).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    expect(cli(['gen', '--packets', '3000', '-o', file('g.pcap'), '-q']).status).toBe(0);
+    const a = JSON.parse(cli(['mark', file('g.pcapng'), '-o', file('m.pcapng'), '--json']).out);
+    const b = JSON.parse(cli(['mark', file('g.pcap'), '-o', file('m.pcap'), '--json']).out);
+    expect(a.format).toBe('pcapng');
+    expect(fs.readFileSync(file('m.pcapng')).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    for (const key of ['packets', 'dscpChanged', 'cosChanged', 'classes']) expect(a[key], key).toEqual(b[key]);
+  });
+
+  it('refuses an unknown --format with one line naming it, exit 2', () => {
+    const r = cli(['gen', '--packets', '10', '--format', 'erf', '-o', file('x.erf')]);
+    expect(r.status).toBe(2);
+    expect(r.errLines).toEqual(['qosmark: gen: --format: "erf": expected pcap or pcapng']);
+    expect(fs.existsSync(file('x.erf'))).toBe(false);
+  });
+});
