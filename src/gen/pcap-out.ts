@@ -14,25 +14,15 @@ export const FILE_HEADER_LEN = 24;
 /** Receives finished output: `len` bytes of `buf` from `off`. The bytes are reused after the call. */
 export type Sink = (buf: Uint8Array, off: number, len: number) => void;
 
-/** Where the generator assembles its records: classic pcap (PcapOut) or pcapng (PcapngOut). */
-export interface GenOut {
-  /** Records committed, file bytes including headers, and frame bytes alone. */
-  records: number;
-  bytes: number;
-  frameBytes: number;
-  writeFileHeader(): void;
-  /** Makes room for a record of up to `frameLen` bytes; returns where its frame goes. */
-  reserve(frameLen: number): number;
-  /** Finishes the record whose frame is at `f` (from reserve()). */
-  commit(f: number, frameLen: number, tsUs: number): void;
-  /** Hands what is assembled to the sink. */
-  flush(): void;
-}
-
-export class PcapOut implements GenOut {
-  private readonly dv: DataView;
+/**
+ * Where the generator assembles its records, in the output area [start, end)
+ * of its pool: classic pcap (PcapOut) or pcapng (PcapngOut). Each record is
+ * reserved, its frame built in place, then committed with its header.
+ */
+export abstract class GenOut {
+  protected readonly dv: DataView;
   pos: number;
-  /** Totals, counted at commit. */
+  /** Totals, counted at commit: records, file bytes including headers, frame bytes alone. */
   records = 0;
   bytes = 0;
   frameBytes = 0;
@@ -43,12 +33,26 @@ export class PcapOut implements GenOut {
     readonly end: number,
     private readonly sink: Sink,
     /** Added to every timestamp (µs since 1970). */
-    readonly epochUs = 0,
+    readonly epochUs: number,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
   }
 
+  abstract writeFileHeader(): void;
+  /** Makes room for a record of up to `frameLen` bytes; returns where its frame goes. */
+  abstract reserve(frameLen: number): number;
+  /** Finishes the record whose frame is at `f` (from reserve()). */
+  abstract commit(f: number, frameLen: number, tsUs: number): void;
+
+  /** Hands what is assembled to the sink and starts the area over. */
+  flush(): void {
+    if (this.pos > this.start) this.sink(this.buf, this.start, this.pos - this.start);
+    this.pos = this.start;
+  }
+}
+
+export class PcapOut extends GenOut {
   writeFileHeader(): void {
     const dv = this.dv;
     const p = this.pos;
@@ -83,10 +87,5 @@ export class PcapOut implements GenOut {
     this.records++;
     this.bytes += RECORD_HEADER_LEN + frameLen;
     this.frameBytes += frameLen;
-  }
-
-  flush(): void {
-    if (this.pos > this.start) this.sink(this.buf, this.start, this.pos - this.start);
-    this.pos = this.start;
   }
 }

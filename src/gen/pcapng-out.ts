@@ -9,7 +9,7 @@
  */
 import { interfaceDescriptionBlock, sectionHeaderBlock, TSRESOL_MICROS } from '../io/pcapng-writer.js';
 import { BT_EPB } from '../io/pcapng.js';
-import { GEN_SNAPLEN, LINKTYPE_ETHERNET, type GenOut, type Sink } from './pcap-out.js';
+import { GEN_SNAPLEN, GenOut, LINKTYPE_ETHERNET, type Sink } from './pcap-out.js';
 
 /** EPB fields before the packet data: type, length, interface, timestamp high/low, captured and original length. */
 const EPB_HEADER_LEN = 28;
@@ -21,25 +21,17 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-export class PcapngOut implements GenOut {
-  private readonly dv: DataView;
-  pos: number;
-  records = 0;
-  bytes = 0;
-  frameBytes = 0;
-
+export class PcapngOut extends GenOut {
   constructor(
-    readonly buf: Uint8Array,
-    readonly start: number,
-    readonly end: number,
-    private readonly sink: Sink,
-    /** Added to every timestamp (µs since 1970). */
-    readonly epochUs: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    sink: Sink,
+    epochUs: number,
     /** The section comment: the command that writes these bytes again. */
     private readonly comment: string,
   ) {
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.pos = start;
+    super(buf, start, end, sink, epochUs);
   }
 
   writeFileHeader(): void {
@@ -76,10 +68,5 @@ export class PcapngOut implements GenOut {
     this.records++;
     this.bytes += blockLen;
     this.frameBytes += frameLen;
-  }
-
-  flush(): void {
-    if (this.pos > this.start) this.sink(this.buf, this.start, this.pos - this.start);
-    this.pos = this.start;
   }
 }

@@ -175,14 +175,12 @@ export function encodeSenderPacket(p: SenderPacket): Uint8Array {
 export function decodeSenderPacket(b: Uint8Array): (SenderPacket & { tlvsComplete: boolean }) | null {
   if (b.length < STAMP_BASE_LEN) return null;
   const { tlvs, complete } = decodeTlvs(b.subarray(STAMP_BASE_LEN));
-  return {
-    seq: readU32(b, 0),
-    timestamp: readNtp(b, 4),
-    errorEstimate: readU16(b, 12),
-    ssid: readU16(b, 14),
-    tlvs,
-    tlvsComplete: complete,
-  };
+  return { ...decodeLeadingFields(b), tlvs, tlvsComplete: complete };
+}
+
+/** Sequence number, timestamp, error estimate and SSID: the first 16 bytes of sender and reflector packets alike (RFC 8762 sections 4.2.1 and 4.3.1, SSID from RFC 8972). */
+function decodeLeadingFields(b: Uint8Array): Pick<SenderPacket, 'seq' | 'timestamp' | 'errorEstimate' | 'ssid'> {
+  return { seq: readU32(b, 0), timestamp: readNtp(b, 4), errorEstimate: readU16(b, 12), ssid: readU16(b, 14) };
 }
 
 export interface ReflectorPacket {
@@ -202,10 +200,7 @@ export function decodeReflectorPacket(b: Uint8Array): (ReflectorPacket & { tlvsC
   if (b.length < STAMP_BASE_LEN) return null;
   const { tlvs, complete } = decodeTlvs(b.subarray(STAMP_BASE_LEN));
   return {
-    seq: readU32(b, 0),
-    timestamp: readNtp(b, 4),
-    errorEstimate: readU16(b, 12),
-    ssid: readU16(b, 14),
+    ...decodeLeadingFields(b),
     receiveTimestamp: readNtp(b, 16),
     senderSeq: readU32(b, 24),
     senderTimestamp: readNtp(b, 28),
