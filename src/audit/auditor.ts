@@ -107,7 +107,9 @@ export class Auditor implements FrameObserver {
       this.dscpFound[f.foundDscp]++;
       this.classDscpFound[classRow * 64 + f.foundDscp]++;
     }
-    if (f.foundDscp >= 0) {
+    // CoS is there to count in every tagged frame, IP or not (a tagged ARP frame has a PCP too);
+    // "untagged" is counted for IP frames only, which are what a CoS would be expected on.
+    if (f.foundDscp >= 0 || p.tagCount > 0) {
       const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
       this.cosFound[cosIndex]++;
       this.classCosFound[classRow * 9 + cosIndex]++;

@@ -118,13 +118,14 @@ export function renderAuditHtml(r: AuditReport, title: string): string {
   const classRows = Object.entries(r.byClass).map(([name, c]) => [
     name,
     c.packets,
+    c.bytes,
     c.ok,
     c.mismarked,
     c.verdicts['no-tag'],
     c.expectedDscp === null ? 'keep' : dscpLabel(c.expectedDscp),
     c.expectedCos === null ? 'keep' : String(c.expectedCos),
   ]);
-  const appRows = Object.entries(r.byApp).map(([name, a]) => [name, a.class ?? '-', a.packets, a.ok, a.mismarked]);
+  const appRows = Object.entries(r.byApp).map(([name, a]) => [name, a.class ?? '-', a.packets, a.bytes, a.ok, a.mismarked]);
   const convRows = r.conversations.map((c) => [
     `${c.proto} ${c.a}:${c.aPort} ↔ ${c.b}:${c.bPort}`,
     c.rule ?? c.class,
@@ -142,10 +143,10 @@ th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:
 <body><h1>qosmark audit</h1><p>${esc(title)}</p>
 <p class="totals"><span id="total-packets">Packets: ${n(r.packets)}</span><span id="total-mismarked">Mismarked: ${n(r.mismarked)}</span>
 <span id="total-malformed">Malformed: ${n(r.verdicts.malformed)}</span></p>
-<h2>By class</h2>${table(['class', 'packets', 'ok', 'mismarked', 'untagged', 'expected DSCP', 'expected CoS'], classRows)}
+<h2>By class</h2>${table(['class', 'packets', 'bytes', 'ok', 'mismarked', 'untagged', 'expected DSCP', 'expected CoS'], classRows)}
 <h2>Expected vs found DSCP per class</h2>${classBars(r)}
 <h2>Mismarked packets over time</h2>${timelineChart(r)}
-<h2>By application</h2>${table(['app', 'class', 'packets', 'ok', 'mismarked'], appRows)}
+<h2>By application</h2>${table(['app', 'class', 'packets', 'bytes', 'ok', 'mismarked'], appRows)}
 <h2>Top conversations with wrong markings</h2>${convRows.length ? table(['conversation', 'app', 'packets', 'mismarked'], convRows) : '<p>None.</p>'}
 <h2>Calls (SIP/SDP)</h2>${callsTable(r)}
 <h2>Diagnosis</h2>${diagnoses}

@@ -3,6 +3,13 @@ import { dscpLabel } from '../classify/dscp.js';
 import type { AuditReport } from './report.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
+/** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.2 GB. */
+function size(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
 
 function topValues(hist: Record<string, number>, label: (k: string) => string, limit = 4): string {
@@ -19,24 +26,24 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
   const lines: string[] = [];
   lines.push(`qosmark audit: ${title}`);
   lines.push(
-    `${n(r.packets)} packets, ${(r.bytes / 1e6).toFixed(1)} MB: ${n(r.mismarked)} mismarked (${pct(r.mismarked, r.packets)}), ` +
+    `${n(r.packets)} packets, ${size(r.bytes)}: ${n(r.mismarked)} mismarked (${pct(r.mismarked, r.packets)}), ` +
       `${n(r.verdicts['no-tag'])} untagged where CoS was expected, ${n(r.verdicts.unclassified)} unclassified, ` +
       `${n(r.verdicts.malformed)} malformed`,
   );
   lines.push('', 'by class:');
-  lines.push(`  ${'class'.padEnd(12)}${'packets'.padStart(11)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}  expected      found`);
+  lines.push(`  ${'class'.padEnd(12)}${'packets'.padStart(11)}${'bytes'.padStart(10)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}  expected      found`);
   for (const [name, c] of Object.entries(r.byClass)) {
     const expected = `${c.expectedDscp === null ? 'keep' : dscpLabel(c.expectedDscp)}/${c.expectedCos === null ? 'keep' : `CoS ${c.expectedCos}`}`;
     lines.push(
-      `  ${name.padEnd(12)}${n(c.packets).padStart(11)}${n(c.ok).padStart(11)}${n(c.mismarked).padStart(11)}  ${expected.padEnd(13)} ` +
+      `  ${name.padEnd(12)}${n(c.packets).padStart(11)}${size(c.bytes).padStart(10)}${n(c.ok).padStart(11)}${n(c.mismarked).padStart(11)}  ${expected.padEnd(13)} ` +
         `${topValues(c.dscpFound, dscpKey)}; ${topValues(c.cosFound, cosKey)}`,
     );
   }
   lines.push('', 'by application (rule):');
-  lines.push(`  ${'app'.padEnd(12)}${'class'.padEnd(12)}${'packets'.padStart(11)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}`);
+  lines.push(`  ${'app'.padEnd(12)}${'class'.padEnd(12)}${'packets'.padStart(11)}${'bytes'.padStart(10)}${'ok'.padStart(11)}${'mismarked'.padStart(11)}`);
   for (const [name, a] of Object.entries(r.byApp)) {
     lines.push(
-      `  ${name.padEnd(12)}${(a.class ?? '-').padEnd(12)}${n(a.packets).padStart(11)}${n(a.ok).padStart(11)}${n(a.mismarked).padStart(11)}`,
+      `  ${name.padEnd(12)}${(a.class ?? '-').padEnd(12)}${n(a.packets).padStart(11)}${size(a.bytes).padStart(10)}${n(a.ok).padStart(11)}${n(a.mismarked).padStart(11)}`,
     );
   }
   lines.push('', `DSCP found: ${topValues(r.dscpFound, dscpKey, 8)}`);

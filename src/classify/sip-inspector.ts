@@ -26,7 +26,15 @@ const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 /** TLS record header (RFC 8446 section 5.1): content type 22 (handshake), legacy version 3.x. */
-const TLS_HANDSHAKE = 0x16;
+/**
+ * TLS record content types (RFC 8446 section 5.1; RFC 5246 section 6.2.1):
+ * change_cipher_spec 20 to heartbeat 24. A connection captured in mid-stream
+ * starts with application data (23), not a handshake. No SIP message starts
+ * with these bytes: SIP starts with a method or "SIP/2.0", in ASCII letters.
+ */
+const TLS_FIRST_CONTENT_TYPE = 20;
+const TLS_LAST_CONTENT_TYPE = 24;
+/** The record's legacy_record_version is 3.x for every TLS and SSL 3 version. */
 const TLS_MAJOR_VERSION = 0x03;
 /** Per-connection reassembly bound; a SIP message larger than this is not followed. */
 export const MAX_STREAM_BYTES = 65536;
@@ -106,6 +114,11 @@ export class SipCounters {
   unmappedStreams = 0;
   callsNotRecorded = 0;
   dialogsEvicted = 0;
+}
+
+function isTlsRecordStart(buf: Uint8Array, off: number, capEnd: number): boolean {
+  const type = buf[off];
+  return type >= TLS_FIRST_CONTENT_TYPE && type <= TLS_LAST_CONTENT_TYPE && off + 1 < capEnd && buf[off + 1] === TLS_MAJOR_VERSION;
 }
 
 export class SipInspector {
@@ -245,7 +258,7 @@ export class SipInspector {
       }
       if (!stream.sawData) {
         stream.sawData = true;
-        if (buf[dataStart] === TLS_HANDSHAKE && dataStart + 1 < p.capEnd && buf[dataStart + 1] === TLS_MAJOR_VERSION) {
+        if (isTlsRecordStart(buf, dataStart, p.capEnd)) {
           // A TLS record: SIP over TLS, which cannot be read.
           this.counters.tlsConnections++;
           this.dropConnection(buf, p, stream);

@@ -4,13 +4,15 @@ import { isMainThread } from 'node:worker_threads';
 import { Auditor } from '../audit/auditor.js';
 import { renderAuditHtml } from '../audit/html-report.js';
 import { PacketLog } from '../audit/packet-log.js';
-import { buildAuditReport, type AuditReport } from '../audit/report.js';
+import type { Diagnosis } from '../audit/diagnose.js';
+import { buildAuditReport, TOP_CONVERSATIONS, type AuditReport, type ConversationReport } from '../audit/report.js';
 import { renderAuditText } from '../audit/text-report.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { openCaptureInput } from '../io/io-threads-policy.js';
+import { EXIT_USAGE_OR_FILE, setStatusIfStdoutCloses } from './exit-status.js';
 import { reportFailures, type FileErrorDoc } from './mark.js';
 import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
@@ -139,6 +141,8 @@ export function runAudit(argv: string[]): number | Promise<number> {
     return auditMany(positionals, values, values.json);
   }
   const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && values.packets !== '-' }, setup);
+  const status = doc.error ? EXIT_USAGE_OR_FILE : doc.mismarked > 0 ? EXIT_MISMARKED : 0;
+  setStatusIfStdoutCloses(status);
   const out = values.packets === '-' ? process.stderr : process.stdout;
   if (values.json) out.write(`${JSON.stringify(doc)}\n`);
   else {
@@ -146,7 +150,29 @@ export function runAudit(argv: string[]): number | Promise<number> {
     out.write(`elapsed ${doc.elapsedSeconds.toFixed(3)} s: ${(doc.packetsPerSecond / 1e6).toFixed(2)} Mpps\n`);
   }
   if (doc.error) throw new CaptureFileError(doc.error.file, doc.error.offset, doc.error.message);
-  return doc.mismarked > 0 ? EXIT_MISMARKED : 0;
+  return status;
+}
+
+/** The diagnoses of several files by kind: packets added up, with the files each was made for. */
+function combineDiagnoses(docs: AuditDoc[]): (Pick<Diagnosis, 'id' | 'packets' | 'fix'> & { files: string[] })[] {
+  const byId = new Map<Diagnosis['id'], Pick<Diagnosis, 'id' | 'packets' | 'fix'> & { files: string[] }>();
+  for (const d of docs) {
+    for (const g of d.diagnoses) {
+      const combined = byId.get(g.id) ?? { id: g.id, packets: 0, ...(g.fix === undefined ? {} : { fix: g.fix }), files: [] };
+      combined.packets += g.packets;
+      combined.files.push(d.input);
+      byId.set(g.id, combined);
+    }
+  }
+  return [...byId.values()].sort((a, b) => b.packets - a.packets);
+}
+
+/** The conversations with the most wrong markings over all files, each with its file. */
+function topConversations(docs: AuditDoc[]): (ConversationReport & { file: string })[] {
+  return docs
+    .flatMap((d) => d.conversations.map((c) => ({ file: d.input, ...c })))
+    .sort((a, b) => b.mismarked - a.mismarked)
+    .slice(0, TOP_CONVERSATIONS);
 }
 
 function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise<number> {
@@ -157,8 +183,12 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise
     const docs = outcomes.filter((o) => o.ok).map((o) => o.result!);
     const parts = docs.map((d) => Object.fromEntries(SUMMABLE.map((k) => [k, d[k]])));
     const total = sumCounts(parts, new Set(['expectedDscp', 'expectedCos', 'class'])) as { packets?: number; mismarked?: number };
+    const anyFailed = outcomes.some((o) => !o.ok) || docs.some((d) => d.error !== null);
+    setStatusIfStdoutCloses(anyFailed ? EXIT_USAGE_OR_FILE : (total.mismarked ?? 0) > 0 ? EXIT_MISMARKED : 0);
+    const diagnoses = combineDiagnoses(docs);
+    const conversations = topConversations(docs);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ command: 'audit', files: docs, total: { ...total, elapsedSeconds } })}\n`);
+      process.stdout.write(`${JSON.stringify({ command: 'audit', files: docs, total: { ...total, conversations, diagnoses, elapsedSeconds } })}\n`);
     } else {
       for (const d of docs) {
         process.stdout.write(`${renderAuditText(d, auditTitle(d.input, d.format, d.policy)).join('\n')}\n\n`);
@@ -167,6 +197,7 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise
         `qosmark audit: ${docs.length} files in parallel: ${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
           `elapsed ${elapsedSeconds.toFixed(3)} s\n`,
       );
+      for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${count(g.packets)} packets, in ${g.files.join(', ')}\n`);
     }
     const failed = reportFailures(outcomes, docs);
     if (failed !== 0) return failed;

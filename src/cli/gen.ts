@@ -6,7 +6,7 @@ import { UsageError, parseCommandLine } from './usage-error.js';
 export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc|voice-only|worst-case] [--seed N] [--format pcap|pcapng] [--vlan ID|none] [--wrong-marks SHARE] [--json] [-q]
   --packets N          how many packets to write
   -o, --output FILE    capture file to write (Ethernet); - is stdout
-  --format F           pcap (default: classic pcap, µs) or pcapng (one interface, ns timestamps,
+  --format F           pcap (default: classic pcap, µs) or pcapng (one interface, µs timestamps,
                        the gen command line as the section comment); the same packets either way
   --profile NAME       cupc (default): softphone site mix; voice-only: RTP voice;
                        worst-case: deepest tag stacks, IPv4 options, IPv6 extension chains, fragments

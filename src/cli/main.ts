@@ -6,6 +6,7 @@
  */
 import { PolicyError } from '../classify/policy-load.js';
 import { CaptureFileError } from '../io/errors.js';
+import { EXIT_OK, EXIT_USAGE_OR_FILE, statusIfStdoutCloses } from './exit-status.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: qosmark COMMAND [options]
@@ -21,8 +22,6 @@ commands:
   bench                    measure qosmark on this machine (--compare: against tcprewrite, tshark)
 run "qosmark COMMAND --help" for a command's options`;
 
-export const EXIT_OK = 0;
-export const EXIT_USAGE_OR_FILE = 2;
 
 type Command = (argv: string[]) => number | Promise<number>;
 
@@ -66,14 +65,14 @@ function reportFailure(err: unknown): number {
     return EXIT_USAGE_OR_FILE;
   }
   const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EPIPE') return EXIT_OK;
+  if (e?.code === 'EPIPE') return statusIfStdoutCloses();
   process.stderr.write(`qosmark: internal error: ${e?.message ?? String(err)}\n`);
   if (process.env.QOSMARK_DEBUG) process.stderr.write(`${e?.stack}\n`);
   return 70;
 }
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(EXIT_OK);
+  if (err.code === 'EPIPE') process.exit(statusIfStdoutCloses());
 });
 
 main(process.argv.slice(2)).then(

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge, V_BOTH_MISMATCH, V_COS_MISMATCH, V_DSCP_MISMATCH, V_MALFORMED, V_NO_TAG, V_OK, V_UNCLASSIFIED } from '../../src/audit/verdict.js';
+import { eth } from '../support/bytes.js';
 import { ethIpv4, pcapFile } from '../support/packet-builder.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -162,7 +163,7 @@ describe('audit', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('CoS-to-DSCP map');
     expect(r.stdout).toContain('mls qos map cos-dscp 0 8 16 24 32 46 48 56');
-    expect(r.stdout).toMatch(/voice\s+1\s+0\s+1/);
+    expect(r.stdout).toMatch(/voice\s+1\s+\d+ B\s+0\s+1/);
   });
 
   it('exits 2 with one line naming the file and byte offset on a damaged capture', () => {
@@ -178,5 +179,43 @@ describe('audit', () => {
   it('exits 2 on usage errors', () => {
     expect(qosmark('audit').status).toBe(2);
     expect(qosmark('audit', 'x.pcap', '--bogus').status).toBe(2);
+  });
+});
+
+describe('audit summaries and exit status, beyond the mixed capture', () => {
+  // Voice with DSCP 40 (mismarked), https (ok, untagged), a tagged ARP frame with PCP 5.
+  const frames = () => [
+    ethIpv4({ src: A, dst: B, sport: 20000, dport: 20002, dscp: 40, pcp: 5 }),
+    ethIpv4({ src: A, dst: B, sport: 49154, dport: 443, dscp: 0, proto: 'tcp' }),
+    eth(0x0806, new Uint8Array(28), [{ tpid: 0x8100, pcp: 5, vid: 100 }]),
+  ];
+
+  it('counts the CoS of tagged frames that carry no IP (a tagged ARP frame) in cosFound', () => {
+    const r = qosmark('audit', write('arp.pcap', frames()), '--json');
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.cosFound).toEqual({ '5': 2, untagged: 1 });
+    expect(report.dscpFound).toEqual({ '0': 1, '40': 1 });
+  });
+
+  it('the text summary gives bytes per class and per application', () => {
+    const f = frames();
+    const r = qosmark('audit', write('bytes.pcap', f));
+    const voiceRow = r.stdout.split('\n').find((l) => /^ {2}voice /.test(l));
+    const rtpRow = r.stdout.split('\n').find((l) => /^ {2}rtp /.test(l));
+    expect(r.stdout).toMatch(/^ {2}class +packets +bytes +ok +mismarked/m);
+    expect(r.stdout).toMatch(/^ {2}app +class +packets +bytes +ok +mismarked/m);
+    expect(voiceRow).toMatch(new RegExp(`^ {2}voice +1 +${f[0].length} B +0 +1 `));
+    expect(rtpRow).toMatch(new RegExp(`^ {2}rtp +voice +1 +${f[0].length} B +0 +1$`));
+  });
+
+  it('exits 1 on mismarked packets even when the reader of its report goes away early (| head)', () => {
+    const file = write('pipe.pcap', frames());
+    const shell = (cmd: string) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 }).stdout.trim();
+    // `exec 1>&-` closes stdout before qosmark writes: every write gets EPIPE or EBADF at once.
+    const closedReader = `"${process.execPath}" "${CLI}" audit "${file}" | (exec 0<&-; true); echo \${PIPESTATUS[0]}`;
+    expect(shell(closedReader)).toBe('1');
+    const clean = write('pipe-clean.pcap', [frames()[1]]);
+    expect(shell(`"${process.execPath}" "${CLI}" audit "${clean}" | (exec 0<&-; true); echo \${PIPESTATUS[0]}`)).toBe('0');
   });
 });

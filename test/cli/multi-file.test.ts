@@ -77,4 +77,31 @@ describe('audit with several files', () => {
     expect(doc.total.mismarked).toBe(sum);
     expect(doc.total.verdicts.ok).toBe(doc.files.reduce((n: number, f: { verdicts: { ok: number } }) => n + f.verdicts.ok, 0));
   });
+
+  it('combines the diagnoses by kind and lists the top conversations over all files, each with its file', () => {
+    type Diag = { id: string; packets: number; fix?: string };
+    type Conv = { mismarked: number; a: string; aPort: number };
+    // The same file twice: every diagnosis doubles, and each conversation stands twice, once per file.
+    const copy = path.join(tmp, 'copy-of-cupc-ports.pcap');
+    fs.copyFileSync(inputs[0], copy);
+    const r = run('audit', inputs[0], copy, '--json');
+    const doc = JSON.parse(r.stdout);
+    const single: { diagnoses: Diag[]; conversations: Conv[] } = doc.files[0];
+    expect(single.diagnoses.length).toBeGreaterThan(0);
+    expect(doc.total.diagnoses).toEqual(
+      [...single.diagnoses]
+        .sort((a, b) => b.packets - a.packets)
+        .map((g) => ({ id: g.id, packets: 2 * g.packets, ...(g.fix ? { fix: g.fix } : {}), files: [inputs[0], copy] })),
+    );
+    const top: (Conv & { file: string })[] = doc.total.conversations;
+    expect(top.length).toBe(Math.min(10, 2 * single.conversations.length));
+    for (let i = 1; i < top.length; i++) expect(top[i].mismarked).toBeLessThanOrEqual(top[i - 1].mismarked);
+    for (const { file, ...c } of top) {
+      expect([inputs[0], copy]).toContain(file);
+      expect(single.conversations).toContainEqual(c);
+    }
+    expect(top[0].mismarked).toBe(Math.max(...single.conversations.map((c) => c.mismarked)));
+    const text = run('audit', inputs[0], copy).stdout;
+    for (const g of single.diagnoses) expect(text).toContain(`  ${g.id}: ${(2 * g.packets).toLocaleString('en-US')} packets, in ${inputs[0]}, ${copy}`);
+  });
 });

@@ -129,7 +129,8 @@ describe('read-ahead and write-behind on the fixtures', () => {
   });
 
   it('the fixtures include damaged files whose errors are compared', () => {
-    const errors = files.map((f) => mark(f, TINY).error).filter((e) => e !== null);
+    // The synchronous path is enough to find them: the cases above compare the threaded one with it.
+    const errors = files.map((f) => mark(f, null).error).filter((e) => e !== null);
     expect(errors.length).toBeGreaterThan(5);
     expect(errors.some((e) => e!.offset > 0)).toBe(true);
   });

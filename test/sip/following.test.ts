@@ -195,6 +195,21 @@ describe('TCP framing limits', () => {
     expect(p.sip!.counters.tlsConnections).toBe(1);
   });
 
+  it('counts a TLS connection captured in mid-stream, whose first record seen is application data (23) or an alert (21)', () => {
+    const p = builtinPipeline();
+    runFrames(p, [
+      tcpFrame(A, B, 49502, 5061, 5000, TCP_PSH | TCP_ACK, Uint8Array.from([0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5])),
+      // The other direction of the same connection: not a second connection.
+      tcpFrame(B, A, 5061, 49502, 7000, TCP_PSH | TCP_ACK, Uint8Array.from([0x17, 0x03, 0x03, 0x00, 0x02, 1, 2])),
+      tcpFrame(A, B, 49503, 5061, 100, TCP_PSH | TCP_ACK, Uint8Array.from([0x15, 0x03, 0x03, 0x00, 0x02, 1, 0])),
+    ]);
+    expect(p.sip!.counters.tlsConnections).toBe(2);
+    // Bytes 20-24 not followed by a 3.x version are not TLS: that stream is left to the SIP reader.
+    const q = builtinPipeline();
+    runFrames(q, [tcpFrame(A, B, 49504, 5060, 100, TCP_PSH | TCP_ACK, Uint8Array.from([0x17, 0x41, 0x42]))]);
+    expect(q.sip!.counters.tlsConnections).toBe(0);
+  });
+
   // Regression: TLS was only recognised when the connection was new at its first data segment; a
   // captured SYN had already created the stream, so an ordinary TLS connection was never counted.
   it('counts a TLS connection on 5061 whose handshake was captured (rule: audit counts SIP-over-TLS connections)', () => {
