@@ -17,10 +17,16 @@ const FLUSH_CHARS = 1 << 20;
 export class PacketLog implements PacketSink {
   private pending: string[] = [];
   private pendingChars = 0;
+  /**
+   * The log's reader went away (EPIPE: `--packets - | head`). The audit goes
+   * on without the log, so that its report and exit status still come out.
+   */
+  readerGone = false;
 
   constructor(private readonly out: ByteOutput) {}
 
   write(pipeline: Pipeline, buf: Uint8Array, f: PacketFacts): void {
+    if (this.readerGone) return;
     const p = pipeline.parsed;
     const cls = pipeline.classifier.cls;
     const rule = pipeline.classifier.rule;
@@ -52,8 +58,13 @@ export class PacketLog implements PacketSink {
   flush(): void {
     if (this.pending.length === 0) return;
     const bytes = Buffer.from(this.pending.join(''), 'utf8');
-    this.out.write(bytes, 0, bytes.length);
     this.pending = [];
     this.pendingChars = 0;
+    try {
+      this.out.write(bytes, 0, bytes.length);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      this.readerGone = true;
+    }
   }
 }

@@ -3,11 +3,13 @@ import { dscpLabel } from '../classify/dscp.js';
 import type { AuditReport } from './report.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
-/** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.2 GB. */
+/** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.2 GB (999,960 B is 1.0 MB, not 1000.0 kB). */
 function size(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  for (const [scale, unit] of [[1e3, 'kB'], [1e6, 'MB']] as const) {
+    const shown = (bytes / scale).toFixed(1);
+    if (Number(shown) < 1000) return `${shown} ${unit}`;
+  }
   return `${(bytes / 1e9).toFixed(2)} GB`;
 }
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');

@@ -25,7 +25,6 @@ const TCP_FLAGS = 13;
 const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
-/** TLS record header (RFC 8446 section 5.1): content type 22 (handshake), legacy version 3.x. */
 /**
  * TLS record content types (RFC 8446 section 5.1; RFC 5246 section 6.2.1):
  * change_cipher_spec 20 to heartbeat 24. A connection captured in mid-stream

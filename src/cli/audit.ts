@@ -171,7 +171,7 @@ function combineDiagnoses(docs: AuditDoc[]): (Pick<Diagnosis, 'id' | 'packets' |
 function topConversations(docs: AuditDoc[]): (ConversationReport & { file: string })[] {
   return docs
     .flatMap((d) => d.conversations.map((c) => ({ file: d.input, ...c })))
-    .sort((a, b) => b.mismarked - a.mismarked)
+    .sort((a, b) => b.mismarked - a.mismarked || b.packets - a.packets)
     .slice(0, TOP_CONVERSATIONS);
 }
 
@@ -184,7 +184,8 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise
     const parts = docs.map((d) => Object.fromEntries(SUMMABLE.map((k) => [k, d[k]])));
     const total = sumCounts(parts, new Set(['expectedDscp', 'expectedCos', 'class'])) as { packets?: number; mismarked?: number };
     const anyFailed = outcomes.some((o) => !o.ok) || docs.some((d) => d.error !== null);
-    setStatusIfStdoutCloses(anyFailed ? EXIT_USAGE_OR_FILE : (total.mismarked ?? 0) > 0 ? EXIT_MISMARKED : 0);
+    const status = anyFailed ? EXIT_USAGE_OR_FILE : (total.mismarked ?? 0) > 0 ? EXIT_MISMARKED : 0;
+    setStatusIfStdoutCloses(status);
     const diagnoses = combineDiagnoses(docs);
     const conversations = topConversations(docs);
     if (json) {
@@ -199,8 +200,8 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise
       );
       for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${count(g.packets)} packets, in ${g.files.join(', ')}\n`);
     }
-    const failed = reportFailures(outcomes, docs);
-    if (failed !== 0) return failed;
-    return (total.mismarked ?? 0) > 0 ? EXIT_MISMARKED : 0;
+    // One line per failed file on stderr; the status is the one worked out above.
+    reportFailures(outcomes, docs);
+    return status;
   });
 }

@@ -7,7 +7,7 @@ export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc
   --packets N          how many packets to write
   -o, --output FILE    capture file to write (Ethernet); - is stdout
   --format F           pcap (default: classic pcap, µs) or pcapng (one interface, µs timestamps,
-                       the gen command line as the section comment); the same packets either way
+                       the gen options as the section comment); the same packets either way
   --profile NAME       cupc (default): softphone site mix; voice-only: RTP voice;
                        worst-case: deepest tag stacks, IPv4 options, IPv6 extension chains, fragments
   --seed N             0..4294967295 (default ${DEFAULT_SEED}); the same options and seed give the same bytes

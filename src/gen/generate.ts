@@ -160,7 +160,7 @@ export function generateToFile(options: GenOptions & { output: string }): GenRes
   }
 }
 
-/** The command that writes these bytes again (the pcapng section comment). */
+/** The gen command line, all but -o, that gives these packets again: the pcapng section comment. */
 export function genCommandLine(opts: Required<GenOptions>): string {
   const vlan = opts.vlan === null ? 'none' : String(opts.vlan);
   return `qosmark gen --packets ${opts.packets} --profile ${opts.profile} --seed ${opts.seed} --vlan ${vlan} --wrong-marks ${opts.wrongMarks} --format ${opts.format}`;

@@ -1,25 +1,23 @@
 /**
  * pcapng output for the generator (`gen --format pcapng`), the counterpart of
- * PcapOut: a Section Header Block whose comment is the gen command line, one
+ * PcapOut: a Section Header Block whose comment is the gen options, one
  * Interface Description Block (Ethernet, microsecond timestamps, as the pcap
  * output has), then one Enhanced Packet Block per packet, assembled in place
  * around the frame in the pool's output area: no copy and no allocation per
  * packet. The same options give the same packets, frame for frame and
  * microsecond for microsecond, as the pcap output.
  */
-import { interfaceDescriptionBlock, sectionHeaderBlock, TSRESOL_MICROS } from '../io/pcapng-writer.js';
-import { BT_EPB } from '../io/pcapng.js';
+import {
+  EPB_HEADER_LEN,
+  EPB_TRAILER_LEN,
+  TSRESOL_MICROS,
+  TWO_32,
+  frameEpb,
+  interfaceDescriptionBlock,
+  pad4,
+  sectionHeaderBlock,
+} from '../io/pcapng-writer.js';
 import { GEN_SNAPLEN, GenOut, LINKTYPE_ETHERNET, type Sink } from './pcap-out.js';
-
-/** EPB fields before the packet data: type, length, interface, timestamp high/low, captured and original length. */
-const EPB_HEADER_LEN = 28;
-/** The block's length again after the (padded) data. */
-const EPB_TRAILER_LEN = 4;
-const TWO_32 = 4294967296;
-
-function pad4(n: number): number {
-  return (n + 3) & ~3;
-}
 
 export class PcapngOut extends GenOut {
   constructor(
@@ -28,7 +26,7 @@ export class PcapngOut extends GenOut {
     end: number,
     sink: Sink,
     epochUs: number,
-    /** The section comment: the command that writes these bytes again. */
+    /** The section comment: the gen options that give these packets again. */
     private readonly comment: string,
   ) {
     super(buf, start, end, sink, epochUs);
@@ -49,21 +47,10 @@ export class PcapngOut extends GenOut {
   }
 
   commit(f: number, frameLen: number, tsUs: number): void {
-    const dv = this.dv;
     const h = f - EPB_HEADER_LEN;
-    const padded = pad4(frameLen);
-    const blockLen = EPB_HEADER_LEN + padded + EPB_TRAILER_LEN;
     const abs = tsUs + this.epochUs;
     const high = Math.floor(abs / TWO_32);
-    dv.setUint32(h, BT_EPB, true);
-    dv.setUint32(h + 4, blockLen, true);
-    dv.setUint32(h + 8, 0, true); // interface 0
-    dv.setUint32(h + 12, high, true);
-    dv.setUint32(h + 16, abs - high * TWO_32, true);
-    dv.setUint32(h + 20, frameLen, true);
-    dv.setUint32(h + 24, frameLen, true);
-    for (let i = frameLen; i < padded; i++) this.buf[f + i] = 0;
-    dv.setUint32(f + padded, blockLen, true);
+    const blockLen = frameEpb(this.buf, h, 0, high, abs - high * TWO_32, frameLen, frameLen);
     this.pos = h + blockLen;
     this.records++;
     this.bytes += blockLen;

@@ -16,11 +16,16 @@ const SHB_USERAPPL = 4;
 const IF_NAME = 2;
 const IF_DESCRIPTION = 3;
 const IF_TSRESOL = 9;
-/** EPB header (type, length, interface, ts high, ts low, cap len, orig len) plus trailer. */
-const EPB_OVERHEAD = 32;
+/** EPB fields before the packet data: type, length, interface, timestamp high and low, captured and original length. */
+export const EPB_HEADER_LEN = 28;
+/** The block length again, after the padded data. */
+export const EPB_TRAILER_LEN = 4;
+const EPB_OVERHEAD = EPB_HEADER_LEN + EPB_TRAILER_LEN;
 const DEFAULT_BUFFER = 1024 * 1024;
 const TWO_23 = 8388608;
-const TWO_32 = 4294967296;
+export const TWO_32 = 4294967296;
+/** Past this second, sec × 1953125 reaches 2^53 and writePacket's 64-bit nanosecond count would not be exact. */
+const MAX_TS_SEC = Math.floor((TWO_32 * 2 ** 21) / 1953125);
 
 export interface PcapngInterface {
   linkType: number;
@@ -38,8 +43,29 @@ function put32le(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = v >>> 24;
 }
 
-function pad4(n: number): number {
+export function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/**
+ * Frames an Enhanced Packet Block at `o` around `capLen` data bytes that are
+ * (or will be) at o + EPB_HEADER_LEN: the header, the zero padding to 4
+ * bytes and the trailing length. Returns the block's length.
+ */
+export function frameEpb(b: Uint8Array, o: number, ifId: number, tsHigh: number, tsLow: number, capLen: number, wireLen: number): number {
+  const padded = pad4(capLen);
+  const len = EPB_OVERHEAD + padded;
+  put32le(b, o, BT_EPB);
+  put32le(b, o + 4, len);
+  put32le(b, o + 8, ifId);
+  put32le(b, o + 12, tsHigh);
+  put32le(b, o + 16, tsLow);
+  put32le(b, o + 20, capLen);
+  put32le(b, o + 24, wireLen);
+  const dataEnd = o + EPB_HEADER_LEN + capLen;
+  for (let i = capLen; i < padded; i++) b[o + EPB_HEADER_LEN + i] = 0;
+  put32le(b, dataEnd + (padded - capLen), len);
+  return len;
 }
 
 /** Options encoded little-endian: code(2) length(2) value padded to 4; opt_endofopt last. */
@@ -136,6 +162,7 @@ export class PcapngWriter {
    */
   writePacket(ifId: number, tsSec: number, tsNsec: number, data: Uint8Array, off: number, capLen: number, wireLen: number): void {
     if (ifId < 0 || ifId >= this.interfaces) throw new RangeError(`pcapng: interface ${ifId} is not defined`);
+    if (!(tsSec >= 0 && tsSec <= MAX_TS_SEC)) throw new RangeError(`pcapng: timestamp ${tsSec} s is out of range`);
     const padded = pad4(capLen);
     const len = EPB_OVERHEAD + padded;
     if (this.buf.length - this.used < len) this.flush();
@@ -146,21 +173,12 @@ export class PcapngWriter {
     const rest = (m - mh * TWO_23) * 512 + tsNsec;
     const carry = rest >= TWO_32 ? 1 : 0;
     const b = this.buf;
-    let o = this.used;
-    put32le(b, o, BT_EPB);
-    put32le(b, o + 4, len);
-    put32le(b, o + 8, ifId);
-    put32le(b, o + 12, mh + carry);
-    put32le(b, o + 16, rest - carry * TWO_32);
-    put32le(b, o + 20, capLen);
-    put32le(b, o + 24, wireLen);
-    o += 28;
-    if (Buffer.isBuffer(data)) data.copy(b, o, off, off + capLen);
-    else b.set(data.subarray(off, off + capLen), o);
-    o += capLen;
-    for (let i = capLen; i < padded; i++) b[o++] = 0;
-    put32le(b, o, len);
-    this.used = o + 4;
+    const o = this.used;
+    const dataOff = o + EPB_HEADER_LEN;
+    if (Buffer.isBuffer(data)) data.copy(b, dataOff, off, off + capLen);
+    else b.set(data.subarray(off, off + capLen), dataOff);
+    frameEpb(b, o, ifId, mh + carry, rest - carry * TWO_32, capLen, wireLen);
+    this.used = o + len;
     this.packets++;
     this.bytes += len;
   }

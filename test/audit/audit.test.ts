@@ -212,10 +212,24 @@ describe('audit summaries and exit status, beyond the mixed capture', () => {
   it('exits 1 on mismarked packets even when the reader of its report goes away early (| head)', () => {
     const file = write('pipe.pcap', frames());
     const shell = (cmd: string) => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 }).stdout.trim();
-    // `exec 1>&-` closes stdout before qosmark writes: every write gets EPIPE or EBADF at once.
+    // The reader closes its end and exits at once; qosmark, 0.1 s or more later, meets a closed pipe.
     const closedReader = `"${process.execPath}" "${CLI}" audit "${file}" | (exec 0<&-; true); echo \${PIPESTATUS[0]}`;
     expect(shell(closedReader)).toBe('1');
     const clean = write('pipe-clean.pcap', [frames()[1]]);
     expect(shell(`"${process.execPath}" "${CLI}" audit "${clean}" | (exec 0<&-; true); echo \${PIPESTATUS[0]}`)).toBe('0');
+  });
+
+  it('--packets - | head: the log stops, the audit goes on, the report (stderr) and exit status 1 still come', () => {
+    // 20,000 frames of about 400 bytes of JSON each: far more than a pipe holds, so EPIPE is certain.
+    const many = Array.from({ length: 20_000 }, () => frames()[0]);
+    const file = write('pipe-log.pcap', many);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" audit "${file}" --packets - 2>"${file}.err" | head -1; echo \${PIPESTATUS[0]}`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const [first, status] = r.stdout.trim().split('\n');
+    expect(JSON.parse(first)).toMatchObject({ frame: 1, verdict: 'dscp-mismatch' });
+    expect(status).toBe('1');
+    expect(fs.readFileSync(`${file}.err`, 'utf8')).toMatch(/^20,000 packets, .*: 20,000 mismarked/m);
   });
 });

@@ -400,7 +400,7 @@ describe('the built CLI', () => {
     expect(source).toMatch(/function parseFrame\(/);
   });
 
-  it('runs from the bundle with its shebang', () => {
+  it('the bundle keeps its shebang and runs', () => {
     expect(fs.readFileSync(MAIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const r = cli(['--help']);
     expect(r.status).toBe(0);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../src/classify/compile.js';
 import { builtinPolicy } from '../../src/classify/policy.js';
 import { Pipeline } from '../../src/engine/pipeline.js';
+import { OUT_AREA_LEN } from '../../src/gen/context.js';
 import { generateToBuffer, type GenOptions, type GenResult } from '../../src/gen/generate.js';
 import { ByteInput } from '../../src/io/byte-stream.js';
 import { openCapture } from '../../src/io/capture-file.js';
@@ -274,13 +275,15 @@ describe('--format pcapng', () => {
   afterAll(() => removeDir(dir));
 
   it('holds the same packets as the pcap output: same frames, same microseconds; deterministic too', () => {
-    const options: GenOptions = { packets: 20_000, profile: 'worst-case', seed: 3 };
+    // 40,000 worst-case packets are about 8 MB: more than the 4 MiB output area, so it is flushed on the way.
+    const options: GenOptions = { packets: 40_000, profile: 'worst-case', seed: 3 };
     const pcap = gen(options).frames;
     const a = generateToBuffer({ ...options, format: 'pcapng' });
     const b = generateToBuffer({ ...options, format: 'pcapng' });
     expect(Buffer.compare(a.pcap, b.pcap)).toBe(0);
     expect(a.result.format).toBe('pcapng');
     expect(a.result.bytes).toBe(a.pcap.length);
+    expect(a.pcap.length).toBeGreaterThan(OUT_AREA_LEN);
     const file = path.join(dir, 'gen.pcapng');
     fs.writeFileSync(file, a.pcap);
     const input = ByteInput.open(file);
@@ -297,7 +300,7 @@ describe('--format pcapng', () => {
     });
   });
 
-  it('names the command that writes the same bytes again in its section comment', () => {
+  it('names the gen options that give the same bytes again (all but -o) in its section comment', () => {
     const { pcap } = generateToBuffer({ packets: 10, format: 'pcapng', seed: 9, vlan: null });
     expect(Buffer.from(pcap).toString('latin1')).toContain(
       'qosmark gen --packets 10 --profile cupc --seed 9 --vlan none --wrong-marks 0.3 --format pcapng',

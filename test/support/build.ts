@@ -1,9 +1,11 @@
 /**
  * Tests that run the command line as a child process need dist/ to hold the
- * code under test. `npm test` builds first; a test run on its own builds here
- * when any src/ file is newer than dist/cli/main.js. Never unconditionally:
- * test files run in parallel, and a rebuild rewrites dist/ under the feet of
- * another file's child processes.
+ * code under test. `npm test` builds first; a test run on its own builds here,
+ * once, from vitest's global setup (test/support/global-build.ts), before any
+ * test file starts: when any src/ file or the bundle script is newer than
+ * dist/cli/main.js, or when main.js is tsc's output rather than the bundle.
+ * Never unconditionally, and never from inside a test file while others run:
+ * a rebuild rewrites dist/ under the feet of another file's child processes.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,9 +25,20 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** tsc's main.js imports our other modules; the bundle (scripts/bundle.mjs) imports none. */
+export function isBundle(source: string): boolean {
+  return !/\bfrom\s*['"]\.\.?\//.test(source);
+}
+
+function isStale(): boolean {
+  if (!fs.existsSync(CLI_MAIN)) return true;
+  const built = fs.statSync(CLI_MAIN).mtimeMs;
+  if (built < newestMtime(path.join(ROOT, 'src')) || built < fs.statSync(path.join(ROOT, 'scripts/bundle.mjs')).mtimeMs) return true;
+  return !isBundle(fs.readFileSync(CLI_MAIN, 'utf8'));
+}
+
 export function ensureBuilt(): void {
-  const stale = !fs.existsSync(CLI_MAIN) || fs.statSync(CLI_MAIN).mtimeMs < newestMtime(path.join(ROOT, 'src'));
-  if (!stale) return;
+  if (!isStale()) return;
   // The same two steps as `npm run build`: tsc, then the CLI bundle (scripts/bundle.mjs).
   const steps = [[path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], [path.join(ROOT, 'scripts/bundle.mjs')]];
   for (const args of steps) {

@@ -3,7 +3,7 @@
  * written with the same options must be the same capture to tshark (every
  * frame's time, lengths, addresses, ports, DSCP and VLAN priority), every
  * IPv4 header checksum must be Good, and capinfos must find the pcapng's
- * section comment: the command that writes it again.
+ * section comment: the gen options that write it again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
