@@ -13,10 +13,11 @@ const IPV6_GROUPS = 8;
 /** The longest IPv6 text: ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255. */
 const IPV6_TEXT_MAX_LEN = 45;
 
-const DECIMAL_OCTET = /^\d{1,3}$/;
+/** 0 to 999 without a leading zero: "010" is octal to inet_aton, so inet_pton and Node.js refuse it, and so does this. */
+const DECIMAL_OCTET = /^(?:0|[1-9]\d{0,2})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
-/** "192.0.2.1" → 4 bytes; null when it is not a dotted quad of 0–255. */
+/** "192.0.2.1" → 4 bytes; null when it is not a dotted quad of 0–255 (no leading zeros). */
 export function parseIpv4Text(text: string): Uint8Array | null {
   const parts = text.split('.');
   if (parts.length !== IPV4_ADDR_LEN) return null;

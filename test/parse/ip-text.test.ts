@@ -2,6 +2,7 @@
  * IP address text (src/parse/ip-text.ts), the one reader and writer that SDP,
  * the audit report, the generator and probe share.
  */
+import * as net from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatIp, parseIpText, parseIpv4Text, parseIpv6Text } from '../../src/parse/ip-text.js';
@@ -13,7 +14,7 @@ describe('parseIpv4Text', () => {
     expect(hex(parseIpv4Text('192.0.2.1'))).toBe('c0000201');
     expect(hex(parseIpv4Text('0.0.0.0'))).toBe('00000000');
     expect(hex(parseIpv4Text('255.255.255.255'))).toBe('ffffffff');
-    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.-1', '1.2.3.4 ', '1..2.3', 'a.b.c.d', '1234.1.1.1']) {
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.-1', '1.2.3.4 ', '1..2.3', 'a.b.c.d', '1234.1.1.1', '01.2.3.4', '1.2.3.00']) {
       expect(parseIpv4Text(bad), bad).toBeNull();
     }
   });
@@ -113,6 +114,45 @@ describe('properties', () => {
         expect(new URL(`http://[${long}]/`).hostname).toBe(`[${text}]`);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  // Node.js's own address check (net.isIP, the inet_pton rules) as the independent implementation.
+  const group = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16)) },
+    { weight: 1, arbitrary: fc.constantFrom('0000', '00000', 'fffff', 'g', '', 'ABCD', '0x1') },
+  );
+  const octet = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('256', '01', '00', '999', '', '1a') },
+  );
+  const ipv4Text = fc.array(octet, { minLength: 3, maxLength: 5 }).map((o) => o.join('.'));
+  const ipv6Text = fc
+    .tuple(fc.array(group, { minLength: 0, maxLength: 9 }), fc.integer({ min: -1, max: 9 }), fc.option(ipv4Text, { nil: undefined }))
+    .map(([groups, gap, tail]) => {
+      const parts = [...groups];
+      if (gap >= 0 && gap <= parts.length) parts.splice(gap, 0, '');
+      let text = parts.join(':');
+      if (gap === 0) text = `:${text}`;
+      if (gap === parts.length - 1) text = `${text}:`;
+      return tail === undefined ? text : `${text}${text.endsWith(':') ? '' : ':'}${tail}`;
+    });
+
+  it('accepts exactly what Node.js net.isIP accepts, on address-like strings', () => {
+    fc.assert(
+      fc.property(fc.oneof(ipv4Text, ipv6Text), (text) => {
+        expect(parseIpText(text) !== null, text).toBe(net.isIP(text) !== 0);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('reads the same bytes as the WHATWG URL parser, which serialises IPv6 hosts by RFC 5952', () => {
+    fc.assert(
+      fc.property(ipv6Text.filter((t) => net.isIPv6(t)), (text) => {
+        expect(`[${formatIp(parseIpv6Text(text)!)}]`, text).toBe(new URL(`http://[${text}]/`).hostname);
+      }),
+      { numRuns: 5_000 },
     );
   });
 
