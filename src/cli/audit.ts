@@ -18,7 +18,7 @@ import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { count } from './report.js';
 import { Progress } from './progress.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
@@ -120,16 +120,13 @@ export function runAudit(argv: string[]): number | Promise<number> {
         json: { type: 'boolean', default: false },
         packets: { type: 'string' },
         html: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'audit', AUDIT_USAGE,
   );
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${AUDIT_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, AUDIT_USAGE)) return 0;
   if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
   const setup = pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { PROFILES, type ProfileName } from '../gen/generate.js';
 import { renderText } from '../bench/report.js';
 import { runBenchmark, type BenchOptions } from '../bench/run.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const BENCH_USAGE = `usage: qosmark bench [--packets N] [--profile P] [--input FILE] [--json] [--compare] [--baseline OLD.json] [--quick]
   --packets N          packets in the generated capture (default 1,000,000; --quick 20,000)
@@ -53,16 +53,13 @@ export async function runBench(argv: string[]): Promise<number> {
         'tshark-packets': { type: 'string' },
         'memory-packets': { type: 'string' },
         'gc-packets': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'bench', BENCH_USAGE,
   );
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${BENCH_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, BENCH_USAGE)) return 0;
   const quick = values.quick;
   const profile = values.profile as ProfileName;
   if (!PROFILES.includes(profile)) throw new UsageError(`bench: --profile: "${values.profile}": expected ${PROFILES.join(', ')}`);

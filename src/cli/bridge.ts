@@ -26,7 +26,7 @@ import { LINKTYPE_ETHERNET } from '../parse/linktype.js';
 import { buildRegistry, parseListenAddress, serveMetrics } from './bridge-metrics.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
 import { count, renderRun, timing } from './report.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const BRIDGE_USAGE = `usage: qosmark bridge --in IF --out IF [--both-ways] [--policy FILE] [--tee FILE.pcapng]
                       [--stats SEC] [--duration SEC] [--count N] [--json] [--metrics [ADDR:]PORT]
@@ -116,16 +116,13 @@ export async function runBridge(argv: string[]): Promise<number> {
         metrics: { type: 'string' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'bridge',
   );
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${BRIDGE_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, BRIDGE_USAGE)) return 0;
   if (values.in === undefined || values.out === undefined) {
     throw new UsageError(`bridge: --in and --out are both required\n${BRIDGE_USAGE}`);
   }

@@ -12,7 +12,7 @@ import {
 } from '../export/index.js';
 import { checkIosInterface } from '../export/ios.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const EXPORT_USAGE = `usage: qosmark export --format nftables [--family bridge|netdev|inet] [--device DEV] [--policy FILE] [--no-cos] [-o FILE]
        qosmark export --format ios [--interface NAME] [--policy FILE] [--no-cos] [-o FILE]
@@ -41,16 +41,13 @@ export function runExport(argv: string[]): number {
         policy: { type: 'string' },
         'no-cos': { type: 'boolean', default: false },
         output: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'export',
   );
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${EXPORT_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, EXPORT_USAGE)) return 0;
   const format = values.format;
   if (format === undefined) throw new UsageError(`export: missing --format nftables|ios|tc\n${EXPORT_USAGE}`);
   if (!isExportFormat(format)) throw new UsageError(`export: --format: "${format}": expected nftables, ios or tc`);

@@ -1,7 +1,7 @@
 /** `qosmark gen --packets N -o FILE`: write a deterministic synthetic capture. */
 import { DEFAULT_SEED, DEFAULT_VLAN, GEN_FORMATS, PROFILES, generateToFile, type GenFormat, type ProfileName } from '../gen/generate.js';
 import { DEFAULT_WRONG_MARKS } from '../gen/profiles.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const GEN_USAGE = `usage: qosmark gen --packets N -o FILE [--profile cupc|voice-only|worst-case] [--seed N] [--format pcap|pcapng] [--vlan ID|none] [--wrong-marks SHARE] [--json] [-q]
   --packets N          how many packets to write
@@ -39,16 +39,13 @@ export function runGen(argv: string[]): number {
         'wrong-marks': { type: 'string' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'gen',
   );
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${GEN_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, GEN_USAGE)) return 0;
   if (values.packets === undefined) throw new UsageError(`gen: missing --packets N\n${GEN_USAGE}`);
   if (values.output === undefined) throw new UsageError(`gen: missing -o FILE\n${GEN_USAGE}`);
   const packets = wholeNumber('packets', values.packets, Number.MAX_SAFE_INTEGER);

@@ -15,7 +15,7 @@ import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { count, renderRun, timing, type Timing } from './report.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
        qosmark mark INPUT... --out-dir DIR [options]     (several files in parallel, one per core)
@@ -103,16 +103,13 @@ export function runMark(argv: string[]): number | Promise<number> {
         ...PIPELINE_ARG_SPECS,
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'mark', MARK_USAGE,
   );
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${MARK_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, MARK_USAGE)) return 0;
   if (positionals.length === 0) throw new UsageError(`mark: expected an input file\n${MARK_USAGE}`);
   // Options and policy are checked once, up front; a single file uses them as they are, workers build their own.
   const setup = pipelineSetup('mark', values);

@@ -17,7 +17,7 @@ import { verdicts } from '../probe/verdict.js';
 import { addressBytes, ecnLabel, type Family } from '../probe/wire.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const PROBE_USAGE = `usage: qosmark probe HOST [--policy FILE] [--classes voice,video,signalling] [--max-hops 30] [--tries 3] [--wait 1] [--reflector HOST[:PORT]] [--json]
   HOST               where to probe (name or address, IPv4 or IPv6); needs root or CAP_NET_RAW
@@ -115,16 +115,13 @@ export async function runProbe(argv: string[]): Promise<number> {
         wait: { type: 'string', default: '1' },
         reflector: { type: 'string' },
         json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'probe', PROBE_USAGE,
   );
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${PROBE_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, PROBE_USAGE)) return 0;
   if (positionals.length !== 1) throw new UsageError(`probe: expected one HOST, got ${positionals.length}\n${PROBE_USAGE}`);
   const options: ProbeOptions = {
     maxHops: positive('--max-hops', values['max-hops'], true, 255),
@@ -214,16 +211,13 @@ export async function runReflect(argv: string[]): Promise<number> {
       options: {
         listen: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
     },
     'reflect', REFLECT_USAGE,
   );
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${REFLECT_USAGE}\n`);
-    return 0;
-  }
+  if (helpShown(values.help, REFLECT_USAGE)) return 0;
   const listens = (values.listen ?? ['0.0.0.0:862']).map(parseListen);
   const log = (e: ReflectEvent) => {
     if (values.json) {

@@ -26,3 +26,13 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T, command: 
     throw asUsageError(err, command, usage);
   }
 }
+
+/** The -h/--help option every command takes; spread into its parseArgs options. */
+export const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+
+/** Prints the usage on stdout when -h/--help was given; the command then exits 0. */
+export function helpShown(help: boolean | undefined, usage: string): boolean {
+  if (help !== true) return false;
+  process.stdout.write(`${usage}\n`);
+  return true;
+}

@@ -429,3 +429,14 @@ describe('qosmark gen', () => {
     expect(fs.existsSync(file('x.erf'))).toBe(false);
   });
 });
+
+describe('every command’s help', () => {
+  it.each(['mark', 'audit', 'policy', 'export', 'gen', 'bridge', 'probe', 'reflect', 'bench'])('qosmark %s --help and -h: its usage on stdout, exit 0, nothing done', (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = cli([command, flag]);
+      expect(r.status, `${command} ${flag}`).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^usage: qosmark ${command}\\b`));
+      expect(r.err).toBe('');
+    }
+  });
+});
