@@ -3,8 +3,8 @@ import { dscpLabel } from '../classify/dscp.js';
 import type { AuditReport } from './report.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
-/** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.2 GB (999,960 B is 1.0 MB, not 1000.0 kB). */
-function size(bytes: number): string {
+/** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.23 GB (999,960 B is 1.0 MB, not 1000.0 kB). */
+export function size(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   for (const [scale, unit] of [[1e3, 'kB'], [1e6, 'MB']] as const) {
     const shown = (bytes / scale).toFixed(1);

@@ -50,7 +50,7 @@ export class PcapngOut extends GenOut {
     const h = f - EPB_HEADER_LEN;
     const abs = tsUs + this.epochUs;
     const high = Math.floor(abs / TWO_32);
-    const blockLen = frameEpb(this.buf, h, 0, high, abs - high * TWO_32, frameLen, frameLen);
+    const blockLen = frameEpb(this.dv, h, 0, high, abs - high * TWO_32, frameLen, frameLen);
     this.pos = h + blockLen;
     this.records++;
     this.bytes += blockLen;

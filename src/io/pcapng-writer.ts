@@ -35,36 +35,30 @@ export interface PcapngInterface {
   description?: string;
 }
 
-/** Little-endian store without Buffer's argument checks: this is per packet. */
-function put32le(b: Uint8Array, o: number, v: number): void {
-  b[o] = v;
-  b[o + 1] = v >>> 8;
-  b[o + 2] = v >>> 16;
-  b[o + 3] = v >>> 24;
-}
-
 export function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
 /**
- * Frames an Enhanced Packet Block at `o` around `capLen` data bytes that are
- * (or will be) at o + EPB_HEADER_LEN: the header, the zero padding to 4
- * bytes and the trailing length. Returns the block's length.
+ * Frames an Enhanced Packet Block at `o` of the buffer `dv` views, around
+ * `capLen` data bytes that are (or will be) at o + EPB_HEADER_LEN: the
+ * header, the zero padding to 4 bytes and the trailing length. Per packet,
+ * so a caller-owned DataView (no Buffer argument checks, nothing allocated).
+ * Returns the block's length.
  */
-export function frameEpb(b: Uint8Array, o: number, ifId: number, tsHigh: number, tsLow: number, capLen: number, wireLen: number): number {
+export function frameEpb(dv: DataView, o: number, ifId: number, tsHigh: number, tsLow: number, capLen: number, wireLen: number): number {
   const padded = pad4(capLen);
   const len = EPB_OVERHEAD + padded;
-  put32le(b, o, BT_EPB);
-  put32le(b, o + 4, len);
-  put32le(b, o + 8, ifId);
-  put32le(b, o + 12, tsHigh);
-  put32le(b, o + 16, tsLow);
-  put32le(b, o + 20, capLen);
-  put32le(b, o + 24, wireLen);
+  dv.setUint32(o, BT_EPB, true);
+  dv.setUint32(o + 4, len, true);
+  dv.setUint32(o + 8, ifId, true);
+  dv.setUint32(o + 12, tsHigh, true);
+  dv.setUint32(o + 16, tsLow, true);
+  dv.setUint32(o + 20, capLen, true);
+  dv.setUint32(o + 24, wireLen, true);
   const dataEnd = o + EPB_HEADER_LEN + capLen;
-  for (let i = capLen; i < padded; i++) b[o + EPB_HEADER_LEN + i] = 0;
-  put32le(b, dataEnd + (padded - capLen), len);
+  for (let i = dataEnd; i < o + EPB_HEADER_LEN + padded; i++) dv.setUint8(i, 0);
+  dv.setUint32(o + EPB_HEADER_LEN + padded, len, true);
   return len;
 }
 
@@ -127,6 +121,7 @@ export function interfaceDescriptionBlock(iface: PcapngInterface, tsresol: numbe
 
 export class PcapngWriter {
   private readonly buf: Buffer;
+  private readonly dv: DataView;
   private used = 0;
   private interfaces = 0;
   private closed = false;
@@ -139,6 +134,7 @@ export class PcapngWriter {
     options: { userAppl?: string; comment?: string; bufferBytes?: number } = {},
   ) {
     this.buf = Buffer.alloc(Math.max(options.bufferBytes ?? DEFAULT_BUFFER, 65536 + EPB_OVERHEAD + 4));
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.putBlock(sectionHeaderBlock(options));
   }
 
@@ -162,7 +158,9 @@ export class PcapngWriter {
    */
   writePacket(ifId: number, tsSec: number, tsNsec: number, data: Uint8Array, off: number, capLen: number, wireLen: number): void {
     if (ifId < 0 || ifId >= this.interfaces) throw new RangeError(`pcapng: interface ${ifId} is not defined`);
-    if (!(tsSec >= 0 && tsSec <= MAX_TS_SEC)) throw new RangeError(`pcapng: timestamp ${tsSec} s is out of range`);
+    if (!(Number.isInteger(tsSec) && tsSec >= 0 && tsSec <= MAX_TS_SEC && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9)) {
+      throw new RangeError(`pcapng: timestamp ${tsSec} s ${tsNsec} ns is out of range`);
+    }
     const padded = pad4(capLen);
     const len = EPB_OVERHEAD + padded;
     if (this.buf.length - this.used < len) this.flush();
@@ -177,7 +175,7 @@ export class PcapngWriter {
     const dataOff = o + EPB_HEADER_LEN;
     if (Buffer.isBuffer(data)) data.copy(b, dataOff, off, off + capLen);
     else b.set(data.subarray(off, off + capLen), dataOff);
-    frameEpb(b, o, ifId, mh + carry, rest - carry * TWO_32, capLen, wireLen);
+    frameEpb(this.dv, o, ifId, mh + carry, rest - carry * TWO_32, capLen, wireLen);
     this.used = o + len;
     this.packets++;
     this.bytes += len;

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { size } from '../../src/audit/text-report.js';
 import { judge, V_BOTH_MISMATCH, V_COS_MISMATCH, V_DSCP_MISMATCH, V_MALFORMED, V_NO_TAG, V_OK, V_UNCLASSIFIED } from '../../src/audit/verdict.js';
 import { eth } from '../support/bytes.js';
 import { ethIpv4, pcapFile } from '../support/packet-builder.js';
@@ -231,5 +232,21 @@ describe('audit summaries and exit status, beyond the mixed capture', () => {
     expect(JSON.parse(first)).toMatchObject({ frame: 1, verdict: 'dscp-mismatch' });
     expect(status).toBe('1');
     expect(fs.readFileSync(`${file}.err`, 'utf8')).toMatch(/^20,000 packets, .*: 20,000 mismarked/m);
+  });
+});
+
+describe('sizes in the text summary', () => {
+  it('takes the unit that keeps the figure under 1000 after rounding', () => {
+    const cases: [number, string][] = [
+      [0, '0 B'],
+      [999, '999 B'],
+      [1000, '1.0 kB'],
+      [999_949, '999.9 kB'],
+      [999_950, '1.0 MB'],
+      [123_456_789, '123.5 MB'],
+      [999_950_000, '1.00 GB'],
+      [1_226_826_116, '1.23 GB'],
+    ];
+    for (const [bytes, text] of cases) expect(size(bytes), String(bytes)).toBe(text);
   });
 });

@@ -150,4 +150,20 @@ describe('PcapngWriter', () => {
     expect(() => w.writePacket(0, 0, 0, Buffer.alloc(1), 0, 1, 1)).toThrow(/interface 0 is not defined/);
     w.close();
   });
+
+  it('refuses timestamps it cannot write exactly, and writes the last one it can', () => {
+    const f = file();
+    const w = PcapngWriter.create(f);
+    const id = w.addInterface({ linkType: 1 });
+    const one = Buffer.alloc(1);
+    const last = 4_611_686_018; // sec × 1953125 stays below 2^53 up to here (2116-02-20)
+    for (const [sec, ns] of [[-1, 0], [last + 1, 0], [1.5, 0], [0, -1], [0, 1e9], [0, 0.5], [Number.NaN, 0], [Infinity, 0]]) {
+      expect(() => w.writePacket(id, sec, ns, one, 0, 1, 1), `${sec} s ${ns} ns`).toThrow(/out of range/);
+    }
+    w.writePacket(id, last, 999_999_999, one, 0, 1, 1);
+    w.close();
+    const epb = blocks(f).find((x) => x.type === 6)!;
+    const ts = (BigInt(epb.body.readUInt32LE(4)) << 32n) | BigInt(epb.body.readUInt32LE(8));
+    expect(ts).toBe(BigInt(last) * 1_000_000_000n + 999_999_999n);
+  });
 });

@@ -138,7 +138,7 @@ describe('properties', () => {
       return tail === undefined ? text : `${text}${text.endsWith(':') ? '' : ':'}${tail}`;
     });
 
-  it('accepts exactly what Node.js net.isIP accepts, on address-like strings', () => {
+  it('accepts exactly what Node.js net.isIP accepts, on address-like strings (zones, "%eth0", are for probe to strip)', () => {
     fc.assert(
       fc.property(fc.oneof(ipv4Text, ipv6Text), (text) => {
         expect(parseIpText(text) !== null, text).toBe(net.isIP(text) !== 0);

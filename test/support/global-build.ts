@@ -1,6 +1,6 @@
 /** vitest global setup: build dist/ once, before any test file runs, if it is stale (see build.ts). */
-import { ensureBuilt } from './build.js';
+import { buildIfStale } from './build.js';
 
 export default function setup(): void {
-  ensureBuilt();
+  buildIfStale();
 }
