@@ -18,7 +18,7 @@ import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
+import { NamespaceLab, OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
 export { writeEthernetPcap } from './pcap-file.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 import { QOSMARK_CLI, REPO_ROOT, ensureBuilt } from './qosmark.js';
@@ -68,15 +68,14 @@ export interface BridgeLabOptions {
   groOnBridge?: boolean;
 }
 
-export class BridgeLab {
+export class BridgeLab extends NamespaceLab {
   readonly sender: string;
   readonly bridge: string;
   readonly receiver: string;
   readonly work: string;
-  private readonly namespaces: string[] = [];
-  private readonly procs: Background[] = [];
 
   constructor() {
+    super();
     const id = `${process.pid}-${Date.now().toString(36)}`;
     this.sender = `${PREFIX}${id}-s`;
     this.bridge = `${PREFIX}${id}-b`;
@@ -87,8 +86,7 @@ export class BridgeLab {
   setup(opts: BridgeLabOptions = {}): void {
     removeStaleBridgeLabs();
     for (const ns of [this.sender, this.bridge, this.receiver]) {
-      run('ip', ['netns', 'add', ns]);
-      this.namespaces.push(ns);
+      this.addNamespace(ns);
     }
     run('ip', ['-n', this.sender, 'link', 'add', BLAB.senderIf, 'type', 'veth', 'peer', 'name', BLAB.bridgeIn, 'netns', this.bridge]);
     run('ip', ['-n', this.bridge, 'link', 'add', BLAB.bridgeOut, 'type', 'veth', 'peer', 'name', BLAB.receiverIf, 'netns', this.receiver]);
@@ -122,14 +120,11 @@ export class BridgeLab {
   }
 
   exec(ns: string, cmd: string, args: string[], opts: RunOptions = {}): RunResult {
-    return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    return this.execIn(ns, cmd, args, opts);
   }
 
   background(ns: string, what: string, cmd: string, args: string[], timeoutMs: number): Background {
-    const tag = what.replace(/\W+/g, '-');
-    const p = new Background(what, 'ip', ['netns', 'exec', ns, cmd, ...args], join(this.work, `${tag}.out`), join(this.work, `${tag}.err`), timeoutMs);
-    this.procs.push(p);
-    return p;
+    return this.startIn(ns, what, cmd, args, this.work, timeoutMs);
   }
 
   mac(ns: string, dev: string): string {
@@ -164,15 +159,6 @@ export class BridgeLab {
     return this.exec(this.sender, 'tcpreplay', ['-i', BLAB.senderIf, ...rateArgs, file], { timeoutMs, check: false });
   }
 
-  async destroy(): Promise<void> {
-    for (const p of this.procs) if (p.running) await p.stop('SIGKILL', 2_000);
-    const problems: string[] = [];
-    for (const ns of this.namespaces.splice(0)) {
-      const r = run('ip', ['netns', 'del', ns], { check: false, timeoutMs: 10_000 });
-      if (r.status !== 0) problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
-    }
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  }
 }
 
 /** Stops tcpdump (SIGINT: it flushes and prints its counts) and returns "N packets dropped by kernel". */

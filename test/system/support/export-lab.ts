@@ -18,8 +18,7 @@
  * started (by pid) and deletes them; stale ones of dead pids are removed.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
+import { NamespaceLab, OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 import { dissectEthernet, markableBits, readPcap, type Dissection, type PcapFile } from './pcap-file.js';
 
@@ -30,14 +29,13 @@ export function removeStaleBridgeLabs(): void {
   removeStaleNamespaces(/^qmxlab-(\d+)-[0-9a-z]+-[sbr]$/);
 }
 
-export class BridgeLab {
+export class BridgeLab extends NamespaceLab {
   readonly sender: string;
   readonly middle: string;
   readonly receiver: string;
-  private readonly namespaces: string[] = [];
-  private readonly procs: Background[] = [];
 
   constructor() {
+    super();
     const id = `${process.pid}-${Date.now().toString(36)}`;
     this.sender = `${PREFIX}${id}-s`;
     this.middle = `${PREFIX}${id}-b`;
@@ -47,8 +45,7 @@ export class BridgeLab {
   setup(): void {
     removeStaleBridgeLabs();
     for (const ns of [this.sender, this.middle, this.receiver]) {
-      run('ip', ['netns', 'add', ns]);
-      this.namespaces.push(ns);
+      this.addNamespace(ns);
       run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       // Set before the links exist, so that no interface ever sends router or neighbour solicitations.
       this.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
@@ -77,14 +74,11 @@ export class BridgeLab {
   }
 
   exec(ns: string, cmd: string, args: string[], opts: RunOptions = {}): RunResult {
-    return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    return this.execIn(ns, cmd, args, opts);
   }
 
   background(ns: string, what: string, cmd: string, args: string[], logDir: string, timeoutMs: number): Background {
-    const tag = what.replace(/\W+/g, '-');
-    const p = new Background(what, 'ip', ['netns', 'exec', ns, cmd, ...args], join(logDir, `${tag}.out`), join(logDir, `${tag}.err`), timeoutMs);
-    this.procs.push(p);
-    return p;
+    return this.startIn(ns, what, cmd, args, logDir, timeoutMs);
   }
 
   /**
@@ -108,15 +102,6 @@ export class BridgeLab {
     return { cap: readPcap(readFileSync(capFile)), tcpdumpLog: tcpdump.stderr() };
   }
 
-  async destroy(): Promise<void> {
-    for (const p of this.procs) if (p.running) await p.stop('SIGKILL', 2_000);
-    const problems: string[] = [];
-    for (const ns of this.namespaces.splice(0)) {
-      const r = run('ip', ['netns', 'del', ns], { check: false, timeoutMs: 10_000 });
-      if (r.status !== 0) problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
-    }
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  }
 }
 
 /** Why the kernel cannot give a frame qosmark's class, or 'classified' when it can. */

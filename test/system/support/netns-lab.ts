@@ -7,8 +7,7 @@
  * destroy() kills what the lab started (by pid) and deletes the namespaces;
  * call it from afterAll, it is safe after a failed or partial setup.
  */
-import { join } from 'node:path';
-import { OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
+import { NamespaceLab, OFFLOADS_OFF, removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 
 const PREFIX = 'qmlab-';
@@ -28,15 +27,14 @@ export function removeStaleLabs(): string[] {
   return removeStaleNamespaces(/^qmlab-(\d+)-[0-9a-z]+-[sr]$/);
 }
 
-export class VethLab {
+export class VethLab extends NamespaceLab {
   readonly sender: string;
   readonly receiver: string;
   /** Why the kernel VLAN sub-interfaces could not be made, or null when they exist. */
   vlanUnavailable: string | null = 'not set up';
-  private readonly namespaces: string[] = [];
-  private readonly procs: Background[] = [];
 
   constructor() {
+    super();
     const id = `${process.pid}-${Date.now().toString(36)}`;
     this.sender = `${PREFIX}${id}-s`;
     this.receiver = `${PREFIX}${id}-r`;
@@ -45,8 +43,7 @@ export class VethLab {
   setup(): void {
     removeStaleLabs();
     for (const ns of [this.sender, this.receiver]) {
-      run('ip', ['netns', 'add', ns]);
-      this.namespaces.push(ns);
+      this.addNamespace(ns);
     }
     const { sender: s, receiver: r } = this;
     run('ip', ['-n', s, 'link', 'add', LAB.senderIf, 'type', 'veth', 'peer', 'name', LAB.receiverIf, 'netns', r]);
@@ -89,15 +86,12 @@ export class VethLab {
   }
 
   exec(ns: string, cmd: string, args: string[], opts: RunOptions = {}): RunResult {
-    return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    return this.execIn(ns, cmd, args, opts);
   }
 
   /** A background process inside a namespace (`ip netns exec` execs it: the pid is the process's own). */
   background(ns: string, what: string, cmd: string, args: string[], logDir: string, timeoutMs: number): Background {
-    const tag = what.replace(/\W+/g, '-');
-    const p = new Background(what, 'ip', ['netns', 'exec', ns, cmd, ...args], join(logDir, `${tag}.out`), join(logDir, `${tag}.err`), timeoutMs);
-    this.procs.push(p);
-    return p;
+    return this.startIn(ns, what, cmd, args, logDir, timeoutMs);
   }
 
   mac(ns: string, dev: string): string {
@@ -106,13 +100,4 @@ export class VethLab {
   }
 
   /** Kills remaining lab processes and deletes the namespaces; throws at the end if a namespace stayed. */
-  async destroy(): Promise<void> {
-    for (const p of this.procs) if (p.running) await p.stop('SIGKILL', 2_000);
-    const problems: string[] = [];
-    for (const ns of this.namespaces.splice(0)) {
-      const r = run('ip', ['netns', 'del', ns], { check: false, timeoutMs: 10_000 });
-      if (r.status !== 0) problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
-    }
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  }
 }

@@ -10,8 +10,7 @@
  * deletes the namespaces, and is safe after a failed or partial setup.
  * Addresses come from 198.18.0.0/15 and 2001:db8::/32 only.
  */
-import { join } from 'node:path';
-import { removeStaleNamespaces } from './netns.js';
+import { NamespaceLab, removeStaleNamespaces } from './netns.js';
 import { Background, run, type RunOptions, type RunResult } from './proc.js';
 
 const PREFIX = 'qmprobe-';
@@ -41,12 +40,11 @@ export function removeStaleProbeLabs(): void {
   removeStaleNamespaces(/^qmprobe-(\d+)-[0-9a-z]+-(s|r1|r2|r3|d)$/);
 }
 
-export class ProbeLab {
+export class ProbeLab extends NamespaceLab {
   readonly ns: Record<Role, string>;
-  private readonly created: string[] = [];
-  private readonly procs: Background[] = [];
 
   constructor() {
+    super();
     const id = `${process.pid}-${Date.now().toString(36)}`;
     this.ns = Object.fromEntries(ROLES.map((r) => [r, `${PREFIX}${id}-${r}`])) as Record<Role, string>;
   }
@@ -54,8 +52,7 @@ export class ProbeLab {
   setup(): void {
     removeStaleProbeLabs();
     for (const r of ROLES) {
-      run('ip', ['netns', 'add', this.ns[r]]);
-      this.created.push(this.ns[r]);
+      this.addNamespace(this.ns[r]);
       run('ip', ['-n', this.ns[r], 'link', 'set', 'lo', 'up']);
     }
     for (let i = 0; i < LINKS.length; i++) {
@@ -100,25 +97,13 @@ export class ProbeLab {
   }
 
   exec(role: Role, cmd: string, args: string[], opts: RunOptions = {}): RunResult {
-    return run('ip', ['netns', 'exec', this.ns[role], cmd, ...args], opts);
+    return this.execIn(this.ns[role], cmd, args, opts);
   }
 
   background(role: Role, what: string, cmd: string, args: string[], logDir: string, timeoutMs: number): Background {
-    const tag = what.replace(/\W+/g, '-');
-    const p = new Background(what, 'ip', ['netns', 'exec', this.ns[role], cmd, ...args], join(logDir, `${tag}.out`), join(logDir, `${tag}.err`), timeoutMs);
-    this.procs.push(p);
-    return p;
+    return this.startIn(this.ns[role], what, cmd, args, logDir, timeoutMs);
   }
 
-  async destroy(): Promise<void> {
-    for (const p of this.procs) if (p.running) await p.stop('SIGKILL', 2_000);
-    const problems: string[] = [];
-    for (const ns of this.created.splice(0)) {
-      const r = run('ip', ['netns', 'del', ns], { check: false, timeoutMs: 10_000 });
-      if (r.status !== 0) problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
-    }
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  }
 }
 
 /** The optional native modules probe and reflect load, tried from the repository. */
