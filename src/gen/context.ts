@@ -186,6 +186,11 @@ export class GenContext {
   /** Finishes the record begun at `f` (payload from the template). */
   finish(t: Template, f: number, l4Len: number, ipId: number, now: number, cls: number): void {
     const len = finishFrame(this.pool, f, t, l4Len, templatePaySum(t, l4Len), this.dscp, this.pcp, ipId);
+    this.commitRecord(f, len, now, cls);
+  }
+
+  /** Commits the record whose frame of `len` bytes is at `f`, and counts it for its class. */
+  private commitRecord(f: number, len: number, now: number, cls: number): void {
     this.out.commit(f, len, now);
     this.byClass[cls]++;
     this.bytesByClass[cls] += len;
@@ -196,9 +201,7 @@ export class GenContext {
     const len = t.payloadOff + t.maxPayload;
     const f = this.begin(t, len);
     const n = finishFrame(this.pool, f, t, len - t.l4Off, 0, 0, this.pcp, 0);
-    this.out.commit(f, n, now);
-    this.byClass[cls]++;
-    this.bytesByClass[cls] += n;
+    this.commitRecord(f, n, now, cls);
   }
 
   // ---- slow path ----------------------------------------------------------
@@ -242,9 +245,7 @@ export class GenContext {
     if (this.out.records >= this.limit) return;
     const f = this.out.reserve(len);
     this.pool.copyWithin(f, this.scratchOff + from, this.scratchOff + from + len);
-    this.out.commit(f, len, now);
-    this.byClass[cls]++;
-    this.bytesByClass[cls] += len;
+    this.commitRecord(f, len, now, cls);
   }
 
   private fragmentIpv4(t: Template, frameLen: number, fragData: number, now: number, cls: number): void {
@@ -307,9 +308,7 @@ export class GenContext {
   }
 
   private finishFragment(f: number, now: number, cls: number): void {
-    this.out.commit(f, this.fragmentLen, now);
-    this.byClass[cls]++;
-    this.bytesByClass[cls] += this.fragmentLen;
+    this.commitRecord(f, this.fragmentLen, now, cls);
     this.fragments++;
   }
 }

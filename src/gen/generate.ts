@@ -136,7 +136,7 @@ export function generate(options: GenOptions, sink: Sink): GenResult {
     seed: opts.seed,
     packets: out.records,
     bytes: out.bytes,
-    frameBytes: out.frameBytes,
+    frameBytes: g.bytesByClass.reduce((sum, b) => sum + b, 0),
     captureSeconds: first < 0 ? 0 : (now - first) / 1e6,
     wallSeconds,
     packetsByClass,

@@ -22,10 +22,9 @@ export type Sink = (buf: Uint8Array, off: number, len: number) => void;
 export abstract class GenOut {
   protected readonly dv: DataView;
   pos: number;
-  /** Totals, counted at commit: records, file bytes including headers, frame bytes alone. */
+  /** Totals, counted at commit: records, and file bytes including headers. */
   records = 0;
   bytes = 0;
-  frameBytes = 0;
 
   constructor(
     readonly buf: Uint8Array,
@@ -86,6 +85,5 @@ export class PcapOut extends GenOut {
     this.pos = f + frameLen;
     this.records++;
     this.bytes += RECORD_HEADER_LEN + frameLen;
-    this.frameBytes += frameLen;
   }
 }

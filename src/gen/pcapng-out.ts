@@ -54,6 +54,5 @@ export class PcapngOut extends GenOut {
     this.pos = h + blockLen;
     this.records++;
     this.bytes += blockLen;
-    this.frameBytes += frameLen;
   }
 }
