@@ -22,7 +22,6 @@ commands:
   bench                    measure qosmark on this machine (--compare: against tcprewrite, tshark)
 run "qosmark COMMAND --help" for a command's options`;
 
-
 type Command = (argv: string[]) => number | Promise<number>;
 
 /** Each command's module is loaded only when it runs, so start-up stays short. */
