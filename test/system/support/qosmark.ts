@@ -1,15 +1,14 @@
-/** Runs the built qosmark CLI (dist/cli/main.js; `npm run test:system` builds it first). */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Runs the built qosmark CLI (dist/cli/main.js). `npm run test:system` builds
+ * it first; the suite's global setup rebuilds a stale one (test/support/build.ts),
+ * and ensureBuilt() is the same check the unit tests make.
+ */
+import { CLI_MAIN, ROOT, ensureBuilt } from '../../support/build.js';
 import { run, type RunResult } from './proc.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const QOSMARK_CLI = join(REPO_ROOT, 'dist/cli/main.js');
-
-export function ensureBuilt(): void {
-  if (!existsSync(QOSMARK_CLI)) throw new Error(`${QOSMARK_CLI} is missing: build first (npm run build; npm run test:system does)`);
-}
+export { ensureBuilt };
+export const REPO_ROOT = ROOT;
+export const QOSMARK_CLI = CLI_MAIN;
 
 /** `qosmark ARGS...` with a timeout; the exit status is the caller's to check. */
 export function qosmark(args: string[], timeoutMs = 120_000): RunResult {
