@@ -20,12 +20,13 @@ import { count } from './report.js';
 import { Progress } from './progress.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
-export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [--packets OUT.jsonl] [--html REPORT.html]
+export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json | -q] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
 ${PIPELINE_USAGE}
   --json             the whole report as one JSON object on stdout
   --packets FILE     one JSON object per packet (JSON Lines); - is stdout
   --html FILE        a self-contained HTML report with pictures
+  -q, --quiet        no report: the exit status only (as grep -q), for scripts and CI gates
 exit status: 0 nothing mismarked, 1 some packets mismarked, 2 usage or file error`;
 
 export const EXIT_MISMARKED = 1;
@@ -120,6 +121,7 @@ export function runAudit(argv: string[]): number | Promise<number> {
         json: { type: 'boolean', default: false },
         packets: { type: 'string' },
         html: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
         ...HELP_OPTION,
       },
     },
@@ -130,19 +132,20 @@ export function runAudit(argv: string[]): number | Promise<number> {
   if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
   const setup = pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
+  if (values.json && values.quiet) throw new UsageError('audit: --json and -q contradict each other');
   if (positionals.length > 1) {
     if (values.packets !== undefined || values.html !== undefined) {
       throw new UsageError('audit: --packets and --html take one input file');
     }
     if (positionals.includes('-')) throw new UsageError('audit: - (stdin) takes no other input files');
-    return auditMany(positionals, values, values.json);
+    return auditMany(positionals, values, values.json, values.quiet);
   }
-  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && values.packets !== '-' }, setup);
+  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && !values.quiet && values.packets !== '-' }, setup);
   const status = doc.error ? EXIT_USAGE_OR_FILE : doc.mismarked > 0 ? EXIT_MISMARKED : 0;
   setStatusIfStdoutCloses(status);
   const out = values.packets === '-' ? process.stderr : process.stdout;
   if (values.json) out.write(`${JSON.stringify(doc)}\n`);
-  else {
+  else if (!values.quiet) {
     out.write(`${renderAuditText(doc, auditTitle(doc.input, doc.format, doc.policy)).join('\n')}\n`);
     out.write(`elapsed ${doc.elapsedSeconds.toFixed(3)} s: ${(doc.packetsPerSecond / 1e6).toFixed(2)} Mpps\n`);
   }
@@ -172,7 +175,7 @@ function topConversations(docs: AuditDoc[]): (ConversationReport & { file: strin
     .slice(0, TOP_CONVERSATIONS);
 }
 
-function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise<number> {
+function auditMany(inputs: string[], args: PipelineArgs, json: boolean, quiet: boolean): Promise<number> {
   const started = process.hrtime.bigint();
   const jobs: AuditJob[] = inputs.map((input) => ({ input, args, progress: false, ioThreads: false }));
   return runInWorkers<AuditJob, AuditDoc>('audit', jobs, (job) => auditFile(job)).then((outcomes) => {
@@ -187,7 +190,7 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean): Promise
     const conversations = topConversations(docs);
     if (json) {
       process.stdout.write(`${JSON.stringify({ command: 'audit', files: docs, total: { ...total, conversations, diagnoses, elapsedSeconds } })}\n`);
-    } else {
+    } else if (!quiet) {
       for (const d of docs) {
         process.stdout.write(`${renderAuditText(d, auditTitle(d.input, d.format, d.policy)).join('\n')}\n\n`);
       }

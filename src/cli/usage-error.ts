@@ -12,10 +12,20 @@ export class UsageError extends Error {
 function asUsageError(err: unknown, command: string, usage?: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    const complaint = `${command}: ${(err as Error).message.split('\n')[0]}`;
+    const complaint = `${command}: ${parseArgsComplaint((err as Error).message)}`;
     return new UsageError(usage === undefined ? complaint : `${complaint}\n${usage}`);
   }
   return err;
+}
+
+/**
+ * parseArgs' message as one short line in the style of the others: its first
+ * line, without the advice on `--` that follows an unknown option (which reads
+ * as if the user had meant a file name), starting in lower case.
+ */
+export function parseArgsComplaint(message: string): string {
+  const first = message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+  return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
 /** parseArgs for a command, its failures turned into one-line usage errors. */

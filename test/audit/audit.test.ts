@@ -180,6 +180,28 @@ describe('audit', () => {
   it('exits 2 on usage errors', () => {
     expect(qosmark('audit').status).toBe(2);
     expect(qosmark('audit', 'x.pcap', '--bogus').status).toBe(2);
+    const both = qosmark('audit', 'x.pcap', '--json', '-q');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/^qosmark: audit: --json and -q contradict each other\n/);
+  });
+
+  it('-q prints nothing and keeps the exit status: 1 mismarked, 0 clean, 2 on a file error', () => {
+    const file = write('quiet.pcap', [ethIpv4({ sport: 20000, dport: 20002, dscp: 40, pcp: 5 })]);
+    const marked = path.join(tmp, 'quiet-marked.pcap');
+    const html = path.join(tmp, 'quiet.html');
+    const loud = qosmark('audit', file, '--html', html);
+    expect(loud.stdout).toContain('CoS-to-DSCP map');
+    fs.rmSync(html);
+    const quiet = qosmark('audit', file, '-q', '--html', html);
+    expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([1, '', '']);
+    // -q silences the report, not the files asked for.
+    expect(fs.readFileSync(html, 'utf8')).toContain('<svg');
+    expect(qosmark('mark', file, '-o', marked, '-q').status).toBe(0);
+    expect([qosmark('audit', marked, '--quiet').status, qosmark('audit', marked, '--quiet').stdout]).toEqual([0, '']);
+    expect([qosmark('audit', file, marked, '-q').status, qosmark('audit', file, marked, '-q').stdout]).toEqual([1, '']);
+    const missing = qosmark('audit', path.join(tmp, 'absent.pcap'), '-q');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^qosmark: .*absent\.pcap: no such file or directory\n$/);
   });
 });
 

@@ -266,7 +266,7 @@ describe('qosmark mark', () => {
   it('an unknown option: exit 2 with a one-line complaint and no stack trace', () => {
     const r = cliOnce(['mark', 'in.pcap', '-o', 'x.pcap', '--frob']);
     expect(r.status).toBe(2);
-    expect(r.errLines[0]).toMatch(/^qosmark: mark: Unknown option '--frob'/);
+    expect(r.errLines[0]).toBe("qosmark: mark: unknown option '--frob'");
     expectNoStackTrace(r);
     expect(fs.existsSync(file('x.pcap'))).toBe(false);
   });

@@ -13,7 +13,7 @@ describe('probe and reflect command lines', () => {
       [['192.0.2.1', '--classes', 'voice,bogus'], /^probe: --classes: unknown class "bogus" \(the policy has voice, video, signalling, data\)$/],
       [['192.0.2.1', '--classes', 'data'], /^probe: --classes: class "data" keeps DSCP/],
       [['192.0.2.1', '--reflector', 'host:notaport'], /^probe: --reflector: "host:notaport"/],
-      [['192.0.2.1', '--bogus'], /^probe: Unknown option '--bogus'/],
+      [['192.0.2.1', '--bogus'], /^probe: unknown option '--bogus'$/],
     ] as [string[], RegExp][]) {
       const err = await runProbe(argv).then(
         () => null,

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, UsageError } from '../../src/cli/usage-error.js';
+
+/** The complaint parseCommandLine raises for `args` (the first line of the UsageError). */
+function complaint(args: string[], allowPositionals = true): string {
+  try {
+    parseCommandLine({ args, allowPositionals, options: { output: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' } } }, 'mark', 'usage: qosmark mark ...');
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    const [first, ...rest] = (err as Error).message.split('\n');
+    expect(rest).toEqual(['usage: qosmark mark ...']);
+    return first;
+  }
+  throw new Error('no usage error');
+}
+
+describe('parseCommandLine turns parseArgs failures into one short line', () => {
+  it('an unknown option, without parseArgs\' advice on --', () => {
+    expect(complaint(['in.pcap', '--frob'])).toBe("mark: unknown option '--frob'");
+    expect(complaint(['-x'])).toBe("mark: unknown option '-x'");
+  });
+
+  it('an option without its value', () => {
+    expect(complaint(['in.pcap', '-o'])).toBe("mark: option '-o, --output <value>' argument missing");
+  });
+
+  it('a positional argument where none is taken', () => {
+    expect(complaint(['in.pcap'], false)).toMatch(/^mark: unexpected argument 'in\.pcap'/);
+  });
+
+  it('good arguments parse', () => {
+    const r = parseCommandLine({ args: ['a', '-q'], allowPositionals: true, options: { quiet: { type: 'boolean', short: 'q' } } }, 'mark');
+    expect(r.positionals).toEqual(['a']);
+    expect(r.values.quiet).toBe(true);
+  });
+});
