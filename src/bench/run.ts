@@ -39,6 +39,7 @@ export interface BenchOptions {
 export type Note = (text: string) => void;
 
 const MB = 1e6;
+const DEV_NULL = '/dev/null';
 const BYTES_PER_PACKET_ESTIMATE = 125;
 
 export const TARGETS: TargetSpec[] = [
@@ -207,8 +208,10 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
     const markOut = path.join(work, 'mark-out.pcap');
     const tcpOut = path.join(work, 'tcprewrite-out.pcap');
     const mark = series();
+    const markNull = series();
     const audit = series();
     const tcp = series();
+    const tcpNull = series();
     const tsh = series();
     let tsharkN = o.tsharkPackets;
     let filePackets = 0;
@@ -220,6 +223,10 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         mark.runs.push(m);
         mark.docs.push(m.doc);
       }
+      // The same rewrite with the output discarded: the tool's own cost, apart from the
+      // kernel's for the output file (page allocation, which on a VM varies run to run).
+      const mn = runQosmark(['mark', file, '-o', DEV_NULL, '--json'], run);
+      if (keep) markNull.runs.push(mn);
       const a = runQosmark(['audit', file, '--json'], { ...run, ok: [0, 1] });
       if (keep) {
         audit.runs.push(a);
@@ -228,6 +235,8 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       if (tcprewrite) {
         const t = timedRun('tcprewrite', tcprewriteArgs(file, tcpOut), run);
         if (keep) tcp.runs.push(t);
+        const tn = timedRun('tcprewrite', tcprewriteArgs(file, DEV_NULL), run);
+        if (keep) tcpNull.runs.push(tn);
       }
       filePackets = Number(mark.docs[0]?.packets ?? m.doc.packets);
       // tshark on a whole big file takes minutes: it is timed once, in the first kept run.
@@ -238,8 +247,8 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       }
       if (keep) {
         note(
-          `  run ${i + 1}: mark ${mark.runs[i].wallSeconds.toFixed(3)} s, audit ${audit.runs[i].wallSeconds.toFixed(3)} s` +
-            (tcprewrite ? `, tcprewrite ${tcp.runs[i].wallSeconds.toFixed(3)} s` : '') +
+          `  run ${i + 1}: mark ${mark.runs[i].wallSeconds.toFixed(3)} s (to ${DEV_NULL} ${markNull.runs[i].wallSeconds.toFixed(3)} s), audit ${audit.runs[i].wallSeconds.toFixed(3)} s` +
+            (tcprewrite ? `, tcprewrite ${tcp.runs[i].wallSeconds.toFixed(3)} s (to ${DEV_NULL} ${tcpNull.runs[i].wallSeconds.toFixed(3)} s)` : '') +
             (tshark && tsh.runs[i] ? `, tshark -c ${tsharkN} ${tsh.runs[i].wallSeconds.toFixed(3)} s` : ''),
         );
       }
@@ -261,11 +270,14 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       better: 'lower',
     };
     figures['process.audit.loopSeconds'] = { section: procSection, label: 'audit: in-process loop (elapsedSeconds)', value: median(audit.docs.map((d) => Number(d.elapsedSeconds))), unit: 's', better: 'lower' };
+    const nullSection = `whole process, output discarded (-o ${DEV_NULL}): the rewrite without the kernel's cost of a new output file, median of ${o.runs} run(s)`;
+    wallFigures(figures, 'process.markDiscard', nullSection, `mark -o ${DEV_NULL}`, markNull, packets, bytes);
     details.process = {
       mark: mark.runs.map(strip),
+      markDiscard: markNull.runs.map(strip),
       audit: audit.runs.map(strip),
       gnuTime: hasGnuTime(),
-      commands: { mark: 'node dist/cli/main.js mark IN -o OUT --json', audit: 'node dist/cli/main.js audit IN --json' },
+      commands: { mark: 'node dist/cli/main.js mark IN -o OUT --json', markDiscard: 'node dist/cli/main.js mark IN -o /dev/null --json', audit: 'node dist/cli/main.js audit IN --json' },
     };
 
     // ---- multi-file -------------------------------------------------------
@@ -321,7 +333,21 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         const qc = figures['process.mark.cpuSeconds']?.value;
         const tc = figures['compare.tcprewrite.cpuSeconds']?.value;
         if (qc && tc) figures['compare.tcprewrite.cpuRatio'] = { section: peerSection, label: 'mark CPU time / tcprewrite CPU time', value: qc / tc, unit: '×', better: 'lower' };
-        details.tcprewrite = { version: tcprewrite, command: `tcprewrite ${tcprewriteArgs('IN', 'OUT').join(' ')}`, runs: tcp.runs.map(strip) };
+        wallFigures(figures, 'compare.tcprewriteDiscard', peerSection, `tcprewrite --tos=184 --outfile=${DEV_NULL}`, tcpNull, packets, bytes);
+        const discardRatio = figures['process.markDiscard.seconds'].value! / figures['compare.tcprewriteDiscard.seconds'].value!;
+        figures['compare.tcprewriteDiscard.fasterBy'] = {
+          section: peerSection,
+          label: `mark vs tcprewrite, both writing to ${DEV_NULL}: qosmark faster by`,
+          value: 1 / discardRatio,
+          unit: '×',
+          better: 'higher',
+        };
+        details.tcprewrite = {
+          version: tcprewrite,
+          command: `tcprewrite ${tcprewriteArgs('IN', 'OUT').join(' ')}`,
+          runs: tcp.runs.map(strip),
+          discardRuns: tcpNull.runs.map(strip),
+        };
       }
       if (tshark) {
         const tw = spread(tsh.runs.map((r) => r.wallSeconds));

@@ -48,6 +48,8 @@ describe('qosmark bench --quick --json', () => {
       'process.mark.mpps',
       'process.mark.mbPerSec',
       'process.mark.peakRssMB',
+      'process.markDiscard.seconds',
+      'process.markDiscard.mpps',
       'process.audit.mpps',
       'process.audit.peakRssMB',
       'multi.parallelSeconds',
