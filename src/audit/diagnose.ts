@@ -11,9 +11,16 @@ const DSCP_AF41 = 34;
 
 export interface Diagnosis {
   id: 'cos-to-dscp-map' | 'untrusted-boundary' | 'layer2-only' | 'direction-mismatch' | 'video-in-priority-queue' | 'voice-as-video';
+  /** The packets the diagnosis rests on (for direction-mismatch: every packet of those conversations). */
   packets: number;
   message: string;
-  fix?: string;
+  /** A configuration change that would fix it, or null where the cause is only narrowed down. */
+  fix: string | null;
+}
+
+/** "1 packet", "2 packets". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The map that makes CoS 5 → DSCP 46 (EF) instead of the default 40 (Cisco "mls qos map cos-dscp"). */
@@ -26,7 +33,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'cos-to-dscp-map',
       packets: auditor.cosMapRewrite,
       message:
-        `${auditor.cosMapRewrite} packets carry DSCP = 8 x their class's CoS (voice as CS5 40 instead of EF 46): ` +
+        `${count(auditor.cosMapRewrite, 'packet')} carry DSCP = 8 x their class's CoS (voice as CS5 40 instead of EF 46): ` +
         "consistent with a switch's default CoS-to-DSCP map rewriting DSCP from CoS on a port that trusts CoS",
       fix: COS_DSCP_MAP_FIX,
     });
@@ -36,7 +43,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'untrusted-boundary',
       packets: auditor.untrustedBoundary,
       message:
-        `${auditor.untrustedBoundary} packets that should be marked arrive with DSCP 0 and CoS 0 (or untagged): ` +
+        `${count(auditor.untrustedBoundary, 'packet')} that should be marked arrive with DSCP 0 and CoS 0 (or untagged): ` +
         "markings removed at an untrusted boundary (an IP phone's PC port, or an untrusted switch port)",
       fix: 'trust or re-mark at the access port (qosmark export), or run the softphone traffic through qosmark',
     });
@@ -46,27 +53,29 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'layer2-only',
       packets: auditor.layer2Only,
       message:
-        `${auditor.layer2Only} tagged packets have the right DSCP but CoS 0: CoS re-marked at layer 2 only ` +
+        `${count(auditor.layer2Only, 'tagged packet')} with the right DSCP but CoS 0: CoS re-marked at layer 2 only ` +
         '(for example by a phone PC port that re-marks CoS to 0)',
+      fix: null,
     });
   }
-  let directional = 0;
+  let inMismatched = 0;
   let conversations = 0;
   for (const c of auditor.conversations.all) {
     if (c.packets[0] === 0 || c.packets[1] === 0) continue;
     if (pipeline.policy.classDscp[c.classIndex] < 0) continue;
     if (c.dominantDscp(0) !== c.dominantDscp(1)) {
       conversations++;
-      directional += Math.min(c.packets[0], c.packets[1]);
+      inMismatched += c.packets[0] + c.packets[1];
     }
   }
   if (conversations > 0) {
     out.push({
       id: 'direction-mismatch',
-      packets: directional,
+      packets: inMismatched,
       message:
-        `${conversations} conversations are marked differently in their two directions: ` +
+        `${count(conversations, 'conversation')} (${count(inMismatched, 'packet')}) marked differently in their two directions: ` +
         'the markings are changed on one direction of the path only (compare the trust settings on each side)',
+      fix: null,
     });
   }
   const sip = pipeline.sip;
@@ -82,15 +91,17 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
         id: 'video-in-priority-queue',
         packets: videoEf,
         message:
-          `${videoEf} packets of video streams (SDP m=video) carry EF 46: video in the priority queue meant for voice, ` +
+          `${count(videoEf, 'packet')} of video streams (SDP m=video) carry EF 46: video in the priority queue meant for voice, ` +
           'where its large bursts delay the voice; video belongs in CS4 32 / AF41 (re-mark by SDP, as qosmark mark does)',
+        fix: null,
       });
     }
     if (voiceAsVideo > 0) {
       out.push({
         id: 'voice-as-video',
         packets: voiceAsVideo,
-        message: `${voiceAsVideo} packets of audio streams (SDP m=audio) carry CS4 32 or AF41 34: voice marked as video`,
+        message: `${count(voiceAsVideo, 'packet')} of audio streams (SDP m=audio) carry CS4 32 or AF41 34: voice marked as video`,
+        fix: null,
       });
     }
   }

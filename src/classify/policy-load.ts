@@ -221,12 +221,15 @@ export function validatePolicy(doc: unknown, source: string, classNamesInOrder?:
       const firstByName = new Map<string, number>();
       root.rules.forEach((raw: unknown, index: number) => {
         const rule = readRule(v, join('rules', index), raw, policy.classes);
-        if (rule === undefined) return;
-        const earlier = firstByName.get(rule.name);
-        if (earlier !== undefined) {
-          v.bad(join(join('rules', index), 'name'), rule.name, `duplicate rule name (first used by rules[${earlier}])`);
-        } else firstByName.set(rule.name, index);
-        policy.rules.push(rule);
+        // A rule with other errors still claims its name, so that every error is listed at once.
+        const name = rule?.name ?? nameOf(raw);
+        if (name !== undefined) {
+          const earlier = firstByName.get(name);
+          if (earlier !== undefined) {
+            v.bad(join(join('rules', index), 'name'), name, `duplicate rule name (first used by rules[${earlier}])`);
+          } else firstByName.set(name, index);
+        }
+        if (rule !== undefined) policy.rules.push(rule);
       });
       if (root.rules.length > MAX_RULES) v.bad('rules', root.rules.length, `at most ${MAX_RULES} rules`);
     }
@@ -252,6 +255,13 @@ export function validatePolicy(doc: unknown, source: string, classNamesInOrder?:
 
   if (v.issues.length > 0) throw new PolicyError(source, v.issues);
   return policy;
+}
+
+/** A rule's name when it has a usable one, whatever else is wrong with the rule. */
+function nameOf(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const name = (raw as Record<string, unknown>).name;
+  return typeof name === 'string' && name.trim() !== '' ? name : undefined;
 }
 
 function readRule(v: Validator, path: string, raw: unknown, classes: Map<string, Marking>): Rule | undefined {

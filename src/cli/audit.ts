@@ -158,7 +158,7 @@ function combineDiagnoses(docs: AuditDoc[]): (Pick<Diagnosis, 'id' | 'packets' |
   const byId = new Map<Diagnosis['id'], Pick<Diagnosis, 'id' | 'packets' | 'fix'> & { files: string[] }>();
   for (const d of docs) {
     for (const g of d.diagnoses) {
-      const combined = byId.get(g.id) ?? { id: g.id, packets: 0, ...(g.fix === undefined ? {} : { fix: g.fix }), files: [] };
+      const combined = byId.get(g.id) ?? { id: g.id, packets: 0, fix: g.fix, files: [] };
       combined.packets += g.packets;
       combined.files.push(d.input);
       byId.set(g.id, combined);

@@ -10,16 +10,18 @@ import { loadPolicy } from './policy-source.js';
 import { UsageError, parseCommandLine } from './usage-error.js';
 
 export const POLICY_USAGE = `usage: qosmark policy show [--policy FILE] [--json]
-       qosmark policy check FILE... [--json]`;
+       qosmark policy check FILE... [--json]
+check's exit status: 0 every file is a valid policy, 1 some file is not (or cannot be read), 2 usage error`;
 
 export function runPolicy(argv: string[]): number {
   const [sub, ...rest] = argv;
   if (sub === 'show') return show(rest);
   if (sub === 'check') return check(rest);
-  if (sub === undefined || sub === '-h' || sub === '--help') {
+  if (sub === '-h' || sub === '--help') {
     process.stdout.write(`${POLICY_USAGE}\n`);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
+  if (sub === undefined) throw new UsageError(`policy: expected a subcommand, show or check\n${POLICY_USAGE}`);
   throw new UsageError(`policy: unknown subcommand "${sub}"\n${POLICY_USAGE}`);
 }
 

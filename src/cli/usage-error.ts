@@ -24,7 +24,11 @@ function asUsageError(err: unknown, command: string, usage?: string): unknown {
  * as if the user had meant a file name), starting in lower case.
  */
 export function parseArgsComplaint(message: string): string {
-  const first = message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '');
+  const lines = message.split('\n');
+  let first = lines[0].replace(/\. To specify a positional argument.*$/, '');
+  // `--packets -5`: the value looks like an option; parseArgs' last line says how to give it.
+  const dashValue = lines.find((l) => l.startsWith('To specify an option argument starting with a dash'));
+  if (dashValue !== undefined) first = `${first.replace(/\.$/, '')}; ${dashValue.charAt(0).toLowerCase()}${dashValue.slice(1)}`;
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 

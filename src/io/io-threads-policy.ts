@@ -36,11 +36,18 @@ export const WRITE_BEHIND_MIN_BYTES = 512 * 1024 * 1024;
 /** Input size from which reads get a read-ahead thread: never, by default (see above). */
 export const READ_AHEAD_MIN_BYTES = Number.POSITIVE_INFINITY;
 
+const OVERRIDES = ['off', 'on', 'read', 'write'];
+let badOverrideReported = false;
+
 /** The override for one side: 'on', 'off', or 'auto' (by size). */
 function override(side: 'read' | 'write'): 'on' | 'off' | 'auto' {
   const v = process.env.QOSMARK_IO_THREADS;
   if (v === 'on' || v === side) return 'on';
   if (v === 'off' || v === 'read' || v === 'write') return 'off';
+  if (v !== undefined && v !== '' && !badOverrideReported) {
+    badOverrideReported = true;
+    process.stderr.write(`qosmark: QOSMARK_IO_THREADS=${v}: expected ${OVERRIDES.join(', ')}; ignored\n`);
+  }
   return 'auto';
 }
 

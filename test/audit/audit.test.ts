@@ -110,8 +110,14 @@ describe('audit', () => {
     expect(ids['cos-to-dscp-map']).toBe(3);
     expect(ids['untrusted-boundary']).toBe(1);
     expect(ids['layer2-only']).toBe(1);
-    // The voice conversation is EF one way and CS5 the other.
-    expect(ids['direction-mismatch']).toBe(2);
+    // The voice conversation (5 packets) is EF one way and CS5 the other.
+    expect(ids['direction-mismatch']).toBe(5);
+    expect(report.diagnoses.find((d: { id: string }) => d.id === 'direction-mismatch')).toMatchObject({
+      message: expect.stringMatching(/^1 conversation \(5 packets\) marked differently in their two directions: /),
+      fix: null,
+    });
+    // Every diagnosis has a fix, null where the cause is only narrowed down.
+    for (const d of report.diagnoses) expect(Object.keys(d).sort()).toEqual(['fix', 'id', 'message', 'packets']);
     expect(report.conversations[0]).toMatchObject({ proto: 'udp', a: '198.18.0.10', aPort: 20000, b: '198.18.0.20', bPort: 20002, mismarked: 3, packets: 5 });
 
     const lines = fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -311,6 +311,21 @@ rules:
     expect(errorsOf(text)).toEqual(['rules[2].name: "a": duplicate rule name (first used by rules[0])']);
   });
 
+  it('a duplicate rule name is listed with the other errors, also when a rule that uses the name has errors of its own', () => {
+    const text = `classes: {v: {}}
+rules:
+  - {name: sip, protocols: [udp], ports: [5060], class: voix}
+  - {name: sip, protocols: [tcp], ports: [70000], class: v}
+  - {name: sip, protocols: [tcp], ports: [5061], class: v}
+`;
+    expect(errorsOf(text)).toEqual([
+      'rules[0].class: "voix": no such class in classes',
+      'rules[1].ports[0]: 70000: port must be 0 to 65535',
+      'rules[1].name: "sip": duplicate rule name (first used by rules[0])',
+      'rules[2].name: "sip": duplicate rule name (first used by rules[0])',
+    ]);
+  });
+
   it('bad YAML syntax is an error, not an exception of another kind', () => {
     const errs = errorsOf('classes: {v: {dscp: EF}\nrules: [');
     expect(errs.length).toBeGreaterThanOrEqual(1);
@@ -347,6 +362,7 @@ media: {audio: ghost}
       'rules[1].protocols: []: list is empty',
       'rules[1].ports[0]: "32766-16384": range ends before it starts',
       'rules[1].class: "nope": no such class in classes',
+      'rules[2].name: "a": duplicate rule name (first used by rules[0])',
       'rules[3].name: missing required key',
       'rules[3].class: missing required key',
       'default.dscp: "XX": DSCP must be 0 to 63, a PHB name (EF, VA, CS0-CS7, AF11-AF43, DF, BE) or keep',

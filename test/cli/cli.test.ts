@@ -329,6 +329,7 @@ rules:
       'qosmark: many.yaml: rules[0].ports[0]: 70000: port must be 0 to 65535',
       'qosmark: many.yaml: rules[1].ports[0]: "32766-16384": range ends before it starts',
       'qosmark: many.yaml: rules[1].class: "nope": no such class in classes',
+      'qosmark: many.yaml: rules[1].name: "a": duplicate rule name (first used by rules[0])',
     ]);
   });
 
@@ -341,7 +342,7 @@ rules:
       ['many.yaml', false],
       ['absent.yaml', false],
     ]);
-    expect(doc.policies[1].errors).toHaveLength(4);
+    expect(doc.policies[1].errors).toHaveLength(5);
     expect(doc.policies[2].errors).toEqual(['no such file or directory']);
     const noFile = cli(['policy', 'check']);
     expect(noFile.status).toBe(2);
@@ -384,6 +385,13 @@ rules:
     const r = cli(['policy', 'lint']);
     expect(r.status).toBe(2);
     expect(r.errLines[0]).toBe('qosmark: policy: unknown subcommand "lint"');
+    expect(r.errLines[1]).toMatch(/^usage: qosmark policy show/);
+  });
+
+  it('no subcommand: exit 2, the complaint and the usage on stderr, nothing on stdout', () => {
+    const r = cli(['policy']);
+    expect([r.status, r.out]).toEqual([2, '']);
+    expect(r.errLines[0]).toBe('qosmark: policy: expected a subcommand, show or check');
     expect(r.errLines[1]).toMatch(/^usage: qosmark policy show/);
   });
 });

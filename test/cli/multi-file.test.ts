@@ -79,7 +79,7 @@ describe('audit with several files', () => {
   });
 
   it('combines the diagnoses by kind and lists the top conversations over all files, each with its file', () => {
-    type Diag = { id: string; packets: number; fix?: string };
+    type Diag = { id: string; packets: number; fix: string | null };
     type Conv = { mismarked: number; a: string; aPort: number };
     // The same file twice: every diagnosis doubles, and each conversation stands twice, once per file.
     const copy = path.join(tmp, 'copy-of-cupc-ports.pcap');
@@ -91,7 +91,7 @@ describe('audit with several files', () => {
     expect(doc.total.diagnoses).toEqual(
       [...single.diagnoses]
         .sort((a, b) => b.packets - a.packets)
-        .map((g) => ({ id: g.id, packets: 2 * g.packets, ...(g.fix ? { fix: g.fix } : {}), files: [inputs[0], copy] })),
+        .map((g) => ({ id: g.id, packets: 2 * g.packets, fix: g.fix, files: [inputs[0], copy] })),
     );
     const top: (Conv & { file: string })[] = doc.total.conversations;
     expect(top.length).toBe(Math.min(10, 2 * single.conversations.length));

@@ -24,6 +24,12 @@ describe('parseCommandLine turns parseArgs failures into one short line', () => 
     expect(complaint(['in.pcap', '-o'])).toBe("mark: option '-o, --output <value>' argument missing");
   });
 
+  it('a value that starts with a dash: how to give it', () => {
+    expect(complaint(['--output', '-5'])).toBe(
+      "mark: option '--output' argument is ambiguous; to specify an option argument starting with a dash use '--output=-XYZ'.",
+    );
+  });
+
   it('a positional argument where none is taken', () => {
     expect(complaint(['in.pcap'], false)).toMatch(/^mark: unexpected argument 'in\.pcap'/);
   });

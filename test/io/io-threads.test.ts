@@ -270,4 +270,11 @@ describe('the command line with I/O threads', () => {
       expect(outs[1].bytes.equals(outs[0].bytes)).toBe(true);
     }
   });
+
+  it('an unknown QOSMARK_IO_THREADS value is named once on stderr and ignored', () => {
+    const out = path.join(dir, 'cli-bogus');
+    const r = run('bogus', 'mark', path.join(FIXTURES, 'cupc-ports.pcap'), '-o', out, '-q');
+    expect([r.status, r.stderr]).toEqual([0, 'qosmark: QOSMARK_IO_THREADS=bogus: expected off, on, read, write; ignored\n']);
+    expect(run('', 'mark', path.join(FIXTURES, 'cupc-ports.pcap'), '-o', out, '-q').stderr).toBe('');
+  });
 });
