@@ -11,7 +11,7 @@ const DSCP_AF41 = 34;
 
 export interface Diagnosis {
   id: 'cos-to-dscp-map' | 'untrusted-boundary' | 'layer2-only' | 'direction-mismatch' | 'video-in-priority-queue' | 'voice-as-video';
-  /** The packets the diagnosis rests on (for direction-mismatch: every packet of those conversations). */
+  /** The mismarked packets the diagnosis rests on. */
   packets: number;
   message: string;
   /** A configuration change that would fix it, or null where the cause is only narrowed down. */
@@ -58,22 +58,24 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       fix: null,
     });
   }
-  let inMismatched = 0;
+  let mismarkedInThem = 0;
+  let packetsInThem = 0;
   let conversations = 0;
   for (const c of auditor.conversations.all) {
     if (c.packets[0] === 0 || c.packets[1] === 0) continue;
     if (pipeline.policy.classDscp[c.classIndex] < 0) continue;
     if (c.dominantDscp(0) !== c.dominantDscp(1)) {
       conversations++;
-      inMismatched += c.packets[0] + c.packets[1];
+      mismarkedInThem += c.mismarked[0] + c.mismarked[1];
+      packetsInThem += c.packets[0] + c.packets[1];
     }
   }
   if (conversations > 0) {
     out.push({
       id: 'direction-mismatch',
-      packets: inMismatched,
+      packets: mismarkedInThem,
       message:
-        `${count(conversations, 'conversation')} (${count(inMismatched, 'packet')}) marked differently in their two directions: ` +
+        `${count(conversations, 'conversation')} (${count(packetsInThem, 'packet')}, ${mismarkedInThem} mismarked) marked differently in their two directions: ` +
         'the markings are changed on one direction of the path only (compare the trust settings on each side)',
       fix: null,
     });
@@ -92,8 +94,8 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
         packets: videoEf,
         message:
           `${count(videoEf, 'packet')} of video streams (SDP m=video) carry EF 46: video in the priority queue meant for voice, ` +
-          'where its large bursts delay the voice; video belongs in CS4 32 / AF41 (re-mark by SDP, as qosmark mark does)',
-        fix: null,
+          'where its large bursts delay the voice; video belongs in CS4 32 / AF41',
+        fix: 're-mark video by its SDP to CS4 32 or AF41 34 (qosmark mark does)',
       });
     }
     if (voiceAsVideo > 0) {
@@ -101,7 +103,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
         id: 'voice-as-video',
         packets: voiceAsVideo,
         message: `${count(voiceAsVideo, 'packet')} of audio streams (SDP m=audio) carry CS4 32 or AF41 34: voice marked as video`,
-        fix: null,
+        fix: 're-mark audio by its SDP to EF 46 (qosmark mark does)',
       });
     }
   }

@@ -20,13 +20,14 @@ import { count } from './report.js';
 import { Progress } from './progress.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
-export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json | -q] [--packets OUT.jsonl] [--html REPORT.html]
+export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [-q] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
 ${PIPELINE_USAGE}
   --json             the whole report as one JSON object on stdout
   --packets FILE     one JSON object per packet (JSON Lines); - is stdout
   --html FILE        a self-contained HTML report with pictures
-  -q, --quiet        no report: the exit status only (as grep -q), for scripts and CI gates
+  -q, --quiet        no report and no progress line: the exit status only (as grep -q), for
+                     scripts and CI gates; with --json, the JSON only
 exit status: 0 nothing mismarked, 1 some packets mismarked, 2 usage or file error`;
 
 export const EXIT_MISMARKED = 1;
@@ -132,7 +133,6 @@ export function runAudit(argv: string[]): number | Promise<number> {
   if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
   const setup = pipelineSetup('audit', values);
   if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
-  if (values.json && values.quiet) throw new UsageError('audit: --json and -q contradict each other');
   if (positionals.length > 1) {
     if (values.packets !== undefined || values.html !== undefined) {
       throw new UsageError('audit: --packets and --html take one input file');
@@ -198,7 +198,7 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean, quiet: b
         `qosmark audit: ${docs.length} files in parallel: ${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
           `elapsed ${elapsedSeconds.toFixed(3)} s\n`,
       );
-      for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${count(g.packets)} packets, in ${g.files.join(', ')}\n`);
+      for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${count(g.packets)} packet${g.packets === 1 ? '' : 's'}, in ${g.files.join(', ')}\n`);
     }
     // One line per failed file on stderr; the status is the one worked out above.
     reportFailures(outcomes, docs);

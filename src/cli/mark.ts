@@ -22,7 +22,7 @@ export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
   INPUT, OUTPUT      capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
 ${PIPELINE_USAGE}
   --json             print the summary as one JSON object
-  -q, --quiet        no summary`;
+  -q, --quiet        no summary and no progress line (with --json, the JSON only)`;
 
 export interface MarkJob {
   input: string;
@@ -117,7 +117,7 @@ export function runMark(argv: string[]): number | Promise<number> {
   if (outDir === undefined) {
     if (positionals.length !== 1) throw new UsageError(`mark: several input files need --out-dir DIR\n${MARK_USAGE}`);
     if (values.output === undefined) throw new UsageError(`mark: missing -o OUTPUT\n${MARK_USAGE}`);
-    const doc = markFile({ input: positionals[0], output: values.output, args: values, progress: !values.json }, setup);
+    const doc = markFile({ input: positionals[0], output: values.output, args: values, progress: !values.json && !values.quiet }, setup);
     // Keep stdout clean for the capture when it is written there.
     printMark(doc, values.output === '-' ? process.stderr : process.stdout, values.json, values.quiet);
     if (doc.error) throw new CaptureFileError(doc.error.file, doc.error.offset, doc.error.message);

@@ -25,11 +25,10 @@ function asUsageError(err: unknown, command: string, usage?: string): unknown {
  */
 export function parseArgsComplaint(message: string): string {
   const lines = message.split('\n');
-  let first = lines[0].replace(/\. To specify a positional argument.*$/, '');
-  // `--packets -5`: the value looks like an option; parseArgs' last line says how to give it.
-  const dashValue = lines.find((l) => l.startsWith('To specify an option argument starting with a dash'));
-  if (dashValue !== undefined) first = `${first.replace(/\.$/, '')}; ${dashValue.charAt(0).toLowerCase()}${dashValue.slice(1)}`;
-  return first.charAt(0).toLowerCase() + first.slice(1);
+  // `-o --json` (a forgotten value) or `--packets -5` (a value that starts with a dash):
+  // parseArgs' three lines say both, and both are kept, on one line.
+  const text = lines[0].endsWith('argument is ambiguous.') ? lines.join(' ') : lines[0].replace(/\. To specify a positional argument.*$/, '');
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** parseArgs for a command, its failures turned into one-line usage errors. */

@@ -27,6 +27,7 @@
  * workers included), `read` or `write` only that one.
  */
 import * as fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { ByteInput, ByteOutput } from './byte-stream.js';
 import { ReadAheadInput } from './read-ahead.js';
 import { WriteBehindOutput } from './write-behind.js';
@@ -44,7 +45,8 @@ function override(side: 'read' | 'write'): 'on' | 'off' | 'auto' {
   const v = process.env.QOSMARK_IO_THREADS;
   if (v === 'on' || v === side) return 'on';
   if (v === 'off' || v === 'read' || v === 'write') return 'off';
-  if (v !== undefined && v !== '' && !badOverrideReported) {
+  // Said once, by the main thread: the workers of a multi-file run see the same variable.
+  if (v !== undefined && v !== '' && !badOverrideReported && isMainThread) {
     badOverrideReported = true;
     process.stderr.write(`qosmark: QOSMARK_IO_THREADS=${v}: expected ${OVERRIDES.join(', ')}; ignored\n`);
   }

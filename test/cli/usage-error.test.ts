@@ -24,10 +24,12 @@ describe('parseCommandLine turns parseArgs failures into one short line', () => 
     expect(complaint(['in.pcap', '-o'])).toBe("mark: option '-o, --output <value>' argument missing");
   });
 
-  it('a value that starts with a dash: how to give it', () => {
-    expect(complaint(['--output', '-5'])).toBe(
-      "mark: option '--output' argument is ambiguous; to specify an option argument starting with a dash use '--output=-XYZ'.",
-    );
+  it('a forgotten value, or a value that starts with a dash: both readings, on one line', () => {
+    const both = (opt: string, form: string) =>
+      `mark: option '${opt}' argument is ambiguous. Did you forget to specify the option argument for '${opt}'? ` +
+      `To specify an option argument starting with a dash use ${form}.`;
+    expect(complaint(['--output', '-5'])).toBe(both('--output', "'--output=-XYZ'"));
+    expect(complaint(['-o', '--quiet'])).toBe(both('-o', "'--output=-XYZ' or '-o-XYZ'"));
   });
 
   it('a positional argument where none is taken', () => {
