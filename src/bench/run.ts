@@ -335,11 +335,10 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         const tc = figures['compare.tcprewrite.cpuSeconds']?.value;
         if (qc && tc) figures['compare.tcprewrite.cpuRatio'] = { section: peerSection, label: 'mark CPU time / tcprewrite CPU time', value: qc / tc, unit: '×', better: 'lower' };
         wallFigures(figures, 'compare.tcprewriteDiscard', peerSection, `tcprewrite --tos=184 --outfile=${DEV_NULL}`, tcpNull, packets, bytes);
-        const discardRatio = figures['process.markDiscard.seconds'].value! / figures['compare.tcprewriteDiscard.seconds'].value!;
         figures['compare.tcprewriteDiscard.fasterBy'] = {
           section: peerSection,
           label: `mark vs tcprewrite, both writing to ${DEV_NULL}: qosmark faster by`,
-          value: 1 / discardRatio,
+          value: figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!,
           unit: '×',
           better: 'higher',
         };

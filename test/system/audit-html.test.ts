@@ -19,8 +19,7 @@
  *   mismarked values, grey for classes that expect no DSCP.
  * QOSMARK_KEEP_SYSTEM_TMP=1 keeps the HTML, DOM, screenshots and net logs.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './support/audit-capture.js';
@@ -28,6 +27,7 @@ import { chromiumPath, pageRequests, renderPage } from './support/audit-browser.
 import { colourCounts, hexColour, readPng } from './support/audit-png.js';
 import { ensureBuilt, qosmark } from './support/qosmark.js';
 import { skipOrFail } from './support/require.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const unmetReason = chromiumPath() === null ? 'missing tool on PATH: chromium (Debian package chromium)' : null;
 
@@ -69,11 +69,11 @@ describe('audit --html in headless Chromium', () => {
   beforeAll(() => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-audit-html-'));
+    work = makeWorkDir('qosmark-audit-html-');
   });
 
   afterAll(() => {
-    if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it('the net-log check sees a page that fetches (control)', async (ctx) => {

@@ -15,13 +15,13 @@
  *
  * Needs no external tool and no root.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFixtures, generateCapture } from './support/audit-capture.js';
 import { MISMATCH_VERDICTS, readAuditPackets, type AuditPacket } from './support/audit-oracle.js';
 import { ensureBuilt, qosmark } from './support/qosmark.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const fixtures = auditFixtures();
 
@@ -89,11 +89,11 @@ describe('audit of a marked capture finds nothing mismarked', () => {
 
   beforeAll(() => {
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-audit-mark-'));
+    work = makeWorkDir('qosmark-audit-mark-');
   });
 
   afterAll(() => {
-    if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it.for(fixtures.map((fx) => [fx.name, fx] as const))('%s', { timeout: 60_000 }, ([name, fx]) => {

@@ -21,8 +21,7 @@
  *
  * Needs tshark only (no root: nothing is captured live).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFixtures, generateCapture, type GeneratedCapture } from './support/audit-capture.js';
@@ -30,6 +29,7 @@ import { compareAudit, MISMATCH_VERDICTS, readAuditPackets, tsharkAuditViewAsync
 import { readPcap, type PcapRecord } from './support/pcap-file.js';
 import { ensureBuilt, qosmark } from './support/qosmark.js';
 import { requireTools, skipOrFail, unmet } from './support/require.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const TOOLS = ['tshark'];
 const unmetReason = unmet(requireTools(TOOLS));
@@ -84,11 +84,11 @@ describe('audit --packets agrees with tshark', () => {
   beforeAll(() => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-audit-tshark-'));
+    work = makeWorkDir('qosmark-audit-tshark-');
   });
 
   afterAll(() => {
-    if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it('fixtures/pcaps holds captures to compare', (ctx) => {

@@ -5,12 +5,12 @@
  * targets that depend on them judged (not N/A). The figures themselves are
  * not checked: they depend on the machine. Tiny sizes keep it short.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, qosmark } from './support/qosmark.js';
 import { requireTools, skipOrFail, unmet } from './support/require.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const unmetReason = unmet(requireTools(['tcprewrite', 'tshark']));
 
@@ -21,7 +21,7 @@ describe('qosmark bench --compare, with tcprewrite and tshark', () => {
   beforeAll(() => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-bench-compare-'));
+    work = makeWorkDir('qosmark-bench-compare-');
     const r = qosmark(
       ['bench', '--quick', '--compare', '--packets', '5000', '--memory-packets', '5000', '--gc-packets', '100000', '--tshark-packets', '1000', '--dir', work, '--json'],
       300_000,
@@ -31,7 +31,7 @@ describe('qosmark bench --compare, with tcprewrite and tshark', () => {
     stderr = r.stderr;
   }, 320_000);
   afterAll(() => {
-    if (work !== '') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it('times tcprewrite on the same file, to a file and to /dev/null, as ratios', (ctx) => {

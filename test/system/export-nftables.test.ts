@@ -14,14 +14,14 @@
  * Policies: the built-in one, and two user policies with the same
  * overlapping rules in different orders, with side src and dst rules.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeLab, XLAB, align, checkFrame, kernelCase, type DefaultMarking, type KernelCase } from './support/export-lab.js';
 import { readPcap } from './support/pcap-file.js';
 import { ensureBuilt, qosmark, REPO_ROOT } from './support/qosmark.js';
 import { requireNetns, requireRoot, requireTools, skipOrFail, unmet } from './support/require.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const TOOLS = ['ip', 'nft', 'tcpreplay', 'tcpdump', 'ethtool', 'sysctl'];
 const unmetReason = unmet(requireRoot(), requireTools(TOOLS), requireNetns());
@@ -98,7 +98,7 @@ describe('qosmark export --format nftables, loaded with nft -f on a bridge, mark
   beforeAll(async () => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-export-nft-'));
+    work = makeWorkDir('qosmark-export-nft-');
     for (const f of FIXTURES) {
       const cap = readPcap(readFileSync(join(FIXTURE_DIR, `${f}.pcap`)));
       const expected = JSON.parse(readFileSync(join(FIXTURE_DIR, `${f}.expected.json`), 'utf8')) as { packets: { status: string }[] };
@@ -160,7 +160,7 @@ describe('qosmark export --format nftables, loaded with nft -f on a bridge, mark
     try {
       await lab?.destroy();
     } finally {
-      if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+      removeWorkDir(work);
     }
   });
 

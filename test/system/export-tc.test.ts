@@ -16,8 +16,7 @@
  *    with the reason even under QOSMARK_REQUIRE_SYSTEM=1, because no package
  *    install can supply it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeLab, XLAB, align, checkFrame, kernelCase, type DefaultMarking, type KernelCase } from './support/export-lab.js';
@@ -25,6 +24,7 @@ import { dissectEthernet, readPcap } from './support/pcap-file.js';
 import { run } from './support/proc.js';
 import { ensureBuilt, qosmark, REPO_ROOT } from './support/qosmark.js';
 import { requireNetns, requireRoot, requireTools, skipOrFail, unmet } from './support/require.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const TOOLS = ['ip', 'tc', 'tcpreplay', 'tcpdump', 'ethtool', 'sysctl'];
 const unmetReason = unmet(requireRoot(), requireTools(TOOLS), requireNetns());
@@ -76,7 +76,7 @@ describe('qosmark export --format tc', () => {
   beforeAll(() => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-export-tc-'));
+    work = makeWorkDir('qosmark-export-tc-');
     for (const p of POLICIES) {
       const file = join(work, `${p.label}.tc.sh`);
       const r = qosmark(['export', '--format', 'tc', '--device', XLAB.inIf, '--no-cos', ...p.args, '-o', file]);
@@ -92,7 +92,7 @@ describe('qosmark export --format tc', () => {
     try {
       await lab?.destroy();
     } finally {
-      if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+      removeWorkDir(work);
     }
   });
 

@@ -9,14 +9,14 @@
  * with a clear error (pcapng support is in progress; so for native pcapng
  * fixtures).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './support/proc.js';
 import { qosmark, ensureBuilt, REPO_ROOT } from './support/qosmark.js';
 import { requireTools, skipOrFail, unmet } from './support/require.js';
 import { CHECKSUM_BAD, CHECKSUM_GOOD, num, outerPcp, tsharkFields, type TsharkRow } from './support/tshark.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const FIXTURES = join(REPO_ROOT, 'fixtures/pcaps');
 
@@ -139,11 +139,11 @@ describe('fixtures marked by qosmark, checked with tshark', () => {
   beforeAll(() => {
     if (unmetReason !== null || fixtures.length === 0) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-fx-'));
+    work = makeWorkDir('qosmark-fx-');
   });
 
   afterAll(() => {
-    if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it('fixtures/pcaps holds fixtures to check', (ctx) => {

@@ -5,14 +5,13 @@
  * IPv4 header checksum must be Good, and capinfos must find the pcapng's
  * section comment: the gen options that write it again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './support/proc.js';
 import { ensureBuilt, qosmark } from './support/qosmark.js';
 import { requireTools, skipOrFail, unmet } from './support/require.js';
 import { CHECKSUM_GOOD, num, tsharkFields } from './support/tshark.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const unmetReason = unmet(requireTools(['tshark', 'capinfos']));
 
@@ -36,10 +35,10 @@ describe('qosmark gen, read by tshark', () => {
   beforeAll(() => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-gen-'));
+    work = makeWorkDir('qosmark-gen-');
   });
   afterAll(() => {
-    if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+    removeWorkDir(work);
   });
 
   it('--format pcap and --format pcapng are the same packets to tshark; IPv4 checksums Good', (ctx) => {

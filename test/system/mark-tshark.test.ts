@@ -11,8 +11,7 @@
  * The payloads carry no SIP/SDP, so qosmark's SDP following has nothing to
  * learn and the port rules alone decide (the oracle in support/policy-oracle.ts).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB, VethLab } from './support/netns-lab.js';
@@ -21,6 +20,7 @@ import { expectedClass, type OracleClass } from './support/policy-oracle.js';
 import { qosmark, ensureBuilt, REPO_ROOT } from './support/qosmark.js';
 import { requireNetns, requireRoot, requireTools, skipOrFail, unmet } from './support/require.js';
 import { CHECKSUM_GOOD, MARK_FIELDS, num, outerPcp, tsharkFields, type TsharkRow } from './support/tshark.js';
+import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
 
 const TOOLS = ['ip', 'tcpdump', 'tshark', 'ethtool', 'python3'];
 const unmetReason = unmet(requireRoot(), requireTools(TOOLS), requireNetns());
@@ -134,7 +134,7 @@ describe('qosmark mark on a tcpdump capture of namespace traffic, checked with t
   beforeAll(async () => {
     if (unmetReason !== null) return;
     ensureBuilt();
-    work = mkdtempSync(join(tmpdir(), 'qosmark-sys-'));
+    work = makeWorkDir('qosmark-sys-');
     capFile = join(work, 'cap.pcap');
     outFile = join(work, 'out.pcap');
     lab = new VethLab();
@@ -183,7 +183,7 @@ describe('qosmark mark on a tcpdump capture of namespace traffic, checked with t
     try {
       await lab?.destroy();
     } finally {
-      if (work !== '' && process.env.QOSMARK_KEEP_SYSTEM_TMP !== '1') rmSync(work, { recursive: true, force: true });
+      removeWorkDir(work);
     }
   });
 
