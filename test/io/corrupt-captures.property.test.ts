@@ -33,7 +33,7 @@ import { builtinPolicy } from '../../src/classify/policy.js';
 import { Pipeline } from '../../src/engine/pipeline.js';
 import { generateToBuffer } from '../../src/gen/generate.js';
 import { ByteInput, ByteOutput } from '../../src/io/byte-stream.js';
-import { STREAM_BUFFER_LEN, openCapture } from '../../src/io/capture-file.js';
+import { openCapture } from '../../src/io/capture-file.js';
 import { CaptureFileError } from '../../src/io/errors.js';
 import type { FrameHandler } from '../../src/io/frame-handler.js';
 import { MAX_RECORD_LEN, PCAP_FILE_HEADER_LEN } from '../../src/io/pcap.js';
@@ -99,26 +99,26 @@ interface Outcome {
   frames: number;
   /** The frames handed on, as copies. */
   handed: Uint8Array[];
-  capLens: number[];
   outOfBounds: number;
   output: Uint8Array;
   error: CaptureFileError | null;
 }
 
-function streamBytes(bytes: Uint8Array, bufLen: number, maxRead: number, inner: FrameHandler | null): Outcome {
+/** Streams `bytes`, read at most `maxRead` at a time, through the usual stream buffer. */
+function streamBytes(bytes: Uint8Array, maxRead: number, inner: FrameHandler | null): Outcome {
   const input = new MemoryInput(bytes, maxRead);
   const output = new MemoryOutput();
   const handler = new CheckingHandler(inner);
   let error: CaptureFileError | null = null;
   let frames = 0;
   try {
-    frames = openCapture(input, new Uint8Array(bufLen)).stream(output, handler);
+    frames = openCapture(input).stream(output, handler);
   } catch (err) {
     // Anything but a CaptureFileError fails the property here.
     if (!(err instanceof CaptureFileError)) throw err;
     error = err;
   }
-  return { frames, handed: handler.frames, capLens: handler.frames.map((f) => f.length), outOfBounds: handler.outOfBounds, output: output.bytes(), error };
+  return { frames, handed: handler.frames, outOfBounds: handler.outOfBounds, output: output.bytes(), error };
 }
 
 // ---- seeds -----------------------------------------------------------------
@@ -406,9 +406,11 @@ function pcapngVerdict(b: Uint8Array, dv: DataView): Verdict {
 function expectSameAsReference(bytes: Uint8Array, got: Outcome, what = ''): void {
   const want = referenceVerdict(bytes);
   expect(got.error?.offset ?? null, what).toBe(want.errorAt);
-  expect(got.capLens, what).toEqual(want.frames.map((f) => f.length));
+  expect(lengths(got.handed), what).toEqual(lengths(want.frames));
   got.handed.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(want.frames[i])), `${what} frame ${i + 1}`).toBe(true));
 }
+
+const lengths = (frames: Uint8Array[]): number[] => frames.map((f) => f.length);
 
 function isPrefix(prefix: Uint8Array, of: Uint8Array): boolean {
   return prefix.length <= of.length && Buffer.from(prefix).equals(Buffer.from(of.subarray(0, prefix.length)));
@@ -419,7 +421,7 @@ const RUNS = { numRuns: 1000 };
 describe('damaged capture files (fast-check)', () => {
   it('the seeds stream whole and unchanged', () => {
     for (const s of SEEDS) {
-      const r = streamBytes(s.bytes, STREAM_BUFFER_LEN, SHORT_READS, null);
+      const r = streamBytes(s.bytes, SHORT_READS, null);
       expect(r.error, s.name).toBeNull();
       expect(r.frames, s.name).toBeGreaterThan(0);
       expect(Buffer.from(r.output).equals(Buffer.from(s.bytes)), s.name).toBe(true);
@@ -429,7 +431,7 @@ describe('damaged capture files (fast-check)', () => {
   it('return or throw a CaptureFileError; the output is the input up to the offset the error names', () => {
     fc.assert(
       fc.property(arbDamaged, arbMaxRead, ({ bytes }, maxRead) => {
-        const r = streamBytes(bytes, STREAM_BUFFER_LEN, maxRead, null);
+        const r = streamBytes(bytes, maxRead, null);
         expect(r.outOfBounds).toBe(0);
         expect(isPrefix(r.output, bytes)).toBe(true);
         if (r.error === null) {
@@ -455,9 +457,9 @@ describe('damaged capture files (fast-check)', () => {
     const policy = compilePolicy(builtinPolicy());
     fc.assert(
       fc.property(arbDamaged, arbMaxRead, ({ bytes }, maxRead) => {
-        const plain = streamBytes(bytes, STREAM_BUFFER_LEN, maxRead, null);
-        const marked = streamBytes(bytes, STREAM_BUFFER_LEN, maxRead, new Pipeline(policy));
-        expect(marked.capLens).toEqual(plain.capLens);
+        const plain = streamBytes(bytes, maxRead, null);
+        const marked = streamBytes(bytes, maxRead, new Pipeline(policy));
+        expect(lengths(marked.handed)).toEqual(lengths(plain.handed));
         expect(marked.output.length).toBe(plain.output.length);
         expect(marked.error?.message ?? null).toBe(plain.error?.message ?? null);
       }),
@@ -468,7 +470,7 @@ describe('damaged capture files (fast-check)', () => {
   it('the frames handed on, byte for byte, and the byte where streaming stops agree with the second reader', () => {
     fc.assert(
       fc.property(arbDamaged, arbMaxRead, ({ bytes }, maxRead) => {
-        expectSameAsReference(bytes, streamBytes(bytes, STREAM_BUFFER_LEN, maxRead, null));
+        expectSameAsReference(bytes, streamBytes(bytes, maxRead, null));
       }),
       RUNS,
     );
@@ -495,7 +497,7 @@ describe('damaged capture files (fast-check)', () => {
         for (const e of edits) {
           // `which` picks by type first: point it straight at the record instead.
           const bytes = damageAt(seed.bytes, starts, starts.indexOf(r), e);
-          const got = streamBytes(bytes, STREAM_BUFFER_LEN, SHORT_READS, null);
+          const got = streamBytes(bytes, SHORT_READS, null);
           expectSameAsReference(bytes, got, `${seed.name} ${JSON.stringify(e)} at ${r.at}`);
           expect(isPrefix(got.output, bytes)).toBe(true);
           cases++;
@@ -509,7 +511,7 @@ describe('damaged capture files (fast-check)', () => {
     const arbPcap = damaged(SEEDS.filter((s) => s.name.endsWith('pcap')));
     fc.assert(
       fc.property(arbPcap, arbMaxRead, ({ bytes }, maxRead) => {
-        const r = streamBytes(bytes, STREAM_BUFFER_LEN, maxRead, null);
+        const r = streamBytes(bytes, maxRead, null);
         if (r.output.length === 0) return;
         const records = readPcap(r.output).records.map((x) => Buffer.from(x.data));
         expect(records.length).toBe(r.handed.length);
