@@ -271,6 +271,19 @@ describe('the command line with I/O threads', () => {
     }
   });
 
+  it('gen writes the same bytes through the write-behind thread as without it, in both formats', () => {
+    for (const format of ['pcap', 'pcapng']) {
+      const [off, on] = ['off', 'on'].map((mode) => {
+        const out = path.join(dir, `gen-${mode}.${format}`);
+        const r = run(mode, 'gen', '--packets', '40000', '--seed', '5', '--format', format, '-o', out);
+        return { status: r.status, stderr: r.stderr, bytes: fs.readFileSync(out) };
+      });
+      expect([on.status, on.stderr]).toEqual([off.status, off.stderr]);
+      expect(on.bytes.length).toBeGreaterThan(4 * 2 ** 20);
+      expect(on.bytes.equals(off.bytes)).toBe(true);
+    }
+  });
+
   it('an unknown QOSMARK_IO_THREADS value is named once on stderr and ignored', () => {
     const out = path.join(dir, 'cli-bogus');
     const r = run('bogus', 'mark', path.join(FIXTURES, 'cupc-ports.pcap'), '-o', out, '-q');
