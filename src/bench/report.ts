@@ -26,6 +26,8 @@ export interface TargetSpec {
   op: '>=' | '<=' | '<';
   threshold: number;
   note?: string;
+  /** Judged only on a capture of at least this many packets (smaller ones measure mostly start-up and warm-up). */
+  minPackets?: number;
 }
 
 export interface TargetResult extends TargetSpec {
@@ -59,9 +61,12 @@ export interface BenchDoc {
   baseline?: { file: string; environment: Partial<Environment> | null; packets: number | null; packetsNow: number; changes: Change[] };
 }
 
-export function judge(spec: TargetSpec, figures: Figures): TargetResult {
+export function judge(spec: TargetSpec, figures: Figures, packets = Infinity): TargetResult {
   const value = figures[spec.figure]?.value ?? null;
   let status: TargetResult['status'] = 'N/A';
+  if (spec.minPackets !== undefined && packets < spec.minPackets) {
+    return { ...spec, value, status, note: `judged from ${spec.minPackets.toLocaleString('en-US')} packets on` };
+  }
   if (value !== null && Number.isFinite(value)) {
     const ok = spec.op === '>=' ? value >= spec.threshold : spec.op === '<=' ? value <= spec.threshold : value < spec.threshold;
     status = ok ? 'PASS' : 'MISS';

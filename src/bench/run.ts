@@ -50,6 +50,7 @@ export const TARGETS: TargetSpec[] = [
   { id: 'audit-rss', label: 'audit peak RSS < 100 MB', figure: 'process.audit.peakRssMB', op: '<', threshold: 100 },
   { id: 'tshark-ratio', label: 'audit ≥ 100× tshark', figure: 'compare.tshark.fasterBy', op: '>=', threshold: 100 },
   { id: 'multi-speedup', label: 'multi-file speed-up ≥ 1.6', figure: 'multi.speedup', op: '>=', threshold: 1.6 },
+  { id: 'gen-mpps', label: 'gen ≥ 2 Mpps', figure: 'gen.mpps', op: '>=', threshold: 2, minPackets: 1_000_000 },
 ];
 
 function cpuModel(): string {
@@ -163,6 +164,11 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       generatorSeconds = generateToFile({ packets: o.packets, profile: o.profile, seed: o.seed, output: file }).wallSeconds;
     }
     const bytes = fs.statSync(file).size;
+    if (generatorSeconds !== null && generatorSeconds > 0) {
+      const genSection = `generator: the input, written into --dir once by this process (what \`qosmark gen -o\` does after start-up)`;
+      figures['gen.mpps'] = { section: genSection, label: 'gen: packets/s', value: o.packets / generatorSeconds / 1e6, unit: 'Mpps', better: 'higher' };
+      figures['gen.mbPerSec'] = { section: genSection, label: 'gen: file MB/s', value: bytes / generatorSeconds / MB, unit: 'MB/s', better: 'higher' };
+    }
 
     // ---- in memory --------------------------------------------------------
     note(`bench: in memory: loading up to ${o.memoryPackets.toLocaleString('en-US')} frames`);
@@ -420,7 +426,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       options: { ...o, baseline: o.baseline?.file, tsharkPackets: Number.isFinite(o.tsharkPackets) ? o.tsharkPackets : 'all' },
       input: { file, generated: o.input === undefined, profile: o.input === undefined ? o.profile : null, seed: o.input === undefined ? o.seed : null, packets, bytes, generatorSeconds },
       figures,
-      targets: TARGETS.map((t) => judge(t, figures)),
+      targets: TARGETS.map((t) => judge(t, figures, packets)),
       notes,
       details,
     };
