@@ -97,7 +97,7 @@ export function loadFrames(file: string, maxPackets: number, maxBytes = 512 * 2 
 }
 
 export interface MemoryCase {
-  name: 'parse' | 'classify' | 'mark';
+  name: 'touch' | 'parse' | 'classify' | 'mark';
   label: string;
   nsPerPacket: Spread;
   mpps: Spread;
@@ -123,6 +123,18 @@ export function measureInMemory(set: FrameSet, plan: LoopPlan): MemoryResult {
   const pipeline = new Pipeline(policy);
   let sink = 0;
   const cases: { name: MemoryCase['name']; label: string; loop: { before?: () => void; pass: () => void } }[] = [
+    {
+      // What no stage can beat: the pass's walk through the frames' memory. One byte
+      // per frame, but the hardware fetches whole cache lines, so over a buffer far
+      // larger than the caches this is the memory bandwidth's share of every stage.
+      name: 'touch',
+      label: 'floor: one byte read per frame',
+      loop: {
+        pass() {
+          for (let i = 0; i < count; i++) sink += orig[offs[i]];
+        },
+      },
+    },
     {
       name: 'parse',
       label: 'parse (parseFrame)',

@@ -38,6 +38,7 @@ describe('qosmark bench --quick --json', () => {
 
   it('has every figure with a value and a unit, in memory, allocations, whole process and multi-file', () => {
     const want = [
+      'memory.touch.nsPerPacket',
       'memory.parse.nsPerPacket',
       'memory.parse.mpps',
       'memory.classify.mpps',
