@@ -90,9 +90,27 @@ export class ByteOutput {
     this.written += length;
   }
 
+  /**
+   * Called by the stream functions after they wrote buf[0, from): returns the
+   * buffer the stream goes on in, with the unfinished bytes buf[from, end)
+   * moved to its front. Here that is the same buffer; an output that took
+   * the written bytes without copying them (write-behind) hands back another.
+   */
+  carry(buf: Uint8Array, from: number, end: number): Uint8Array {
+    buf.copyWithin(0, from, end);
+    return buf;
+  }
+
   close(): void {
     if (this.owned) fs.closeSync(this.fd);
   }
+}
+
+/** ByteOutput.carry, or the same move within `buf` when there is no output (audit). */
+export function carryTail(output: ByteOutput | null, buf: Uint8Array, from: number, end: number): Uint8Array {
+  if (output !== null) return output.carry(buf, from, end);
+  buf.copyWithin(0, from, end);
+  return buf;
 }
 
 /**

@@ -2,17 +2,21 @@
  * When read-ahead and write-behind (read-ahead.ts, write-behind.ts) pay for
  * their I/O thread, and opening capture files accordingly.
  *
- * A thread costs 50-150 ms of start-up on the other core, a few MiB of slots
- * and a memcpy per chunk on the main thread, so it pays only on big regular
- * files, and only where the system call it takes off the main thread costs
- * more than that memcpy. Measured on a 2-vCPU VM (tmpfs, 10M packets):
+ * A thread costs 50-150 ms of start-up on the other core and some MiB of
+ * slots, so it pays only on big regular files, and only where the system
+ * call it takes off the main thread costs more than what the thread costs
+ * the main thread. Measured on a 2-vCPU VM (tmpfs):
  * - writing the output: a write into fresh pages costs the kernel a page
  *   allocation and clearing besides the copy (~300 ms of main-thread time
- *   per 1.2 GB, at times far more); the slot copy costs ~95 ms. Whole runs:
- *   10M packets (1.2 GB) 1.78 -> 1.67 s median, and no more slow outliers;
- *   3M (370 MB) and 1M (120 MB) 10-40 ms slower, the thread's start-up and
- *   its competition for the second core outweighing the saving. Write-behind
- *   is therefore used from WRITE_BEHIND_MIN_BYTES on.
+ *   per 1.2 GB, at times far more). When the main thread copied each chunk
+ *   into a slot (~95 ms per 1.2 GB): 10M packets (1.2 GB) 1.78 -> 1.67 s
+ *   median, and no more slow outliers; 3M (370 MB) and 1M (120 MB) 10-40 ms
+ *   slower, the thread's start-up and its competition for the second core
+ *   outweighing the saving. Now that the stream reads into the slots and
+ *   they go to the thread uncopied: 10M 1.39 -> 1.36 s (median of 20
+ *   interleaved runs), and 1M still slower with the thread (0.533 against
+ *   0.512 s, median of 15). Write-behind is therefore used from
+ *   WRITE_BEHIND_MIN_BYTES on.
  * - reading the input: a read from the page cache is a plain kernel copy
  *   (~110-160 ms per 1.2 GB), barely more than the copy out of a slot, and
  *   the thread's start-up and the competition for the second core cost more

@@ -7,7 +7,7 @@
  * buffer is written out as it came, so the output keeps the input's byte
  * order, magic, snap length, link type, timestamps and lengths bit for bit.
  */
-import type { ByteInput, ByteOutput } from './byte-stream.js';
+import { carryTail, type ByteInput, type ByteOutput } from './byte-stream.js';
 import { u16be, u16le, u32be, u32le } from './endian.js';
 import { CaptureFileError } from './errors.js';
 import type { FrameHandler } from './frame-handler.js';
@@ -82,18 +82,19 @@ export interface StreamProgress {
 }
 
 /**
- * Streams the records after the file header. `buf` holds `have` bytes read
+ * Streams the records after the file header. `initialBuf` holds `have` bytes read
  * so far, starting at the file header. Returns the number of records.
  * On a damaged record, writes every whole record before it, then throws.
  */
 export function streamPcap(
   input: ByteInput,
   output: ByteOutput | null,
-  buf: Uint8Array,
+  initialBuf: Uint8Array,
   have: number,
   handler: FrameHandler,
   progress: StreamProgress | null,
 ): number {
+  let buf = initialBuf;
   if (have < PCAP_FILE_HEADER_LEN) {
     throw new CaptureFileError(input.name, 0, `file ends inside the pcap file header (${have} of 24 bytes)`);
   }
@@ -138,10 +139,11 @@ export function streamPcap(
     }
     flush(output, buf, pos);
     if (eof) break;
-    // Keep the partial record at the front and refill behind it.
+    // Keep the partial record at the front (of the buffer the output hands back) and refill behind it.
     const kept = end - pos;
     bufFileOff += pos;
-    end = input.refill(buf, pos, end);
+    buf = carryTail(output, buf, pos, end);
+    end = input.refill(buf, 0, kept);
     pos = 0;
     eof = end === kept;
     if (progress !== null) progress(bufFileOff, frames);

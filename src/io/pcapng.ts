@@ -9,7 +9,7 @@
  * interface's link type and a timestamp converted by the interface's
  * if_tsresol and if_tsoffset. Every other block is copied without reading.
  */
-import type { ByteInput, ByteOutput } from './byte-stream.js';
+import { carryTail, type ByteInput, type ByteOutput } from './byte-stream.js';
 import { u16be, u16le, u32be, u32le } from './endian.js';
 import { CaptureFileError } from './errors.js';
 import type { FrameHandler } from './frame-handler.js';
@@ -256,7 +256,8 @@ export function streamPcapng(
     if (eof) break;
     const kept = end - pos;
     bufFileOff += pos;
-    end = input.refill(buf, pos, end);
+    buf = carryTail(output, buf, pos, end);
+    end = input.refill(buf, 0, kept);
     pos = 0;
     eof = end === kept;
     if (progress !== null) progress(bufFileOff, frames);

@@ -1,31 +1,42 @@
 /**
- * Write-behind output for big regular files: `write` copies the chunk into a
- * free shared slot and returns; an I/O thread (io-thread.ts) does the
- * pwrite on the other core while the main thread goes on marking packets.
+ * Write-behind output for big regular files: the chunks go to an I/O thread
+ * (io-thread.ts), which does the pwrite on the other core while the main
+ * thread goes on marking packets.
  *
  * Why: writing a rewritten capture into fresh pages (tmpfs, page cache)
  * costs the kernel a page allocation and clearing per 4 KiB, up to ~100 ns
  * per packet on a small VM, all of it on the one thread that also parses,
- * classifies and marks. A memcpy into a slot costs a small fraction of that.
+ * classifies and marks.
+ *
+ * Without a copy, where it can: each slot is big enough to be the stream
+ * buffer itself. `carry` hands the stream functions a free slot to read the
+ * next chunk into, and `write` of that slot's bytes passes the slot to the
+ * thread as it is (a copy into shared memory would cost the main thread
+ * ~0.1 s per GB here, V8 copying into a SharedArrayBuffer word by word).
+ * Any other buffer (the first chunk's, a grown pcapng buffer, the
+ * generator's) is copied into free slots. When no slot is free the stream
+ * goes on in a spare buffer of its own, and a chunk that finds every slot
+ * in flight, or the thread not started yet, is written by the main thread
+ * at its offset rather than wait.
  *
  * Same bytes, same order of failure: every chunk lands at its own file
  * offset (pwrite), so the file is identical to the synchronous ByteOutput's.
- * When every slot is full, or the thread has not started yet, the main
- * thread writes the chunk itself at its offset rather than wait. An I/O
- * error in the thread is rethrown, with its original message and code, from
- * the next `write` or from `close`, which first waits for every pending slot.
+ * An I/O error in the thread is rethrown, with its original message and
+ * code, from the next `write` or from `close`, which first waits for every
+ * pending slot.
  */
 import * as fs from 'node:fs';
 import { ByteOutput, outputError } from './byte-stream.js';
+import { STREAM_BUFFER_LEN } from './capture-file.js';
 import { pwriteAll } from './fd-io.js';
 import { CTL, IoThread } from './io-thread.js';
 
 /**
- * 20 slots of 512 KiB: room for two stream-buffer chunks (4.25 MiB each) and
- * some, so the thread writes one while the main thread fills the next.
+ * 3 slots of one stream buffer each: the thread writes one or two while the
+ * main thread fills the third.
  */
-export const WRITE_BEHIND_SLOT_BYTES = 512 * 1024;
-export const WRITE_BEHIND_SLOTS = 20;
+export const WRITE_BEHIND_SLOT_BYTES = STREAM_BUFFER_LEN;
+export const WRITE_BEHIND_SLOTS = 3;
 
 export class WriteBehindOutput extends ByteOutput {
   /** Bytes accepted so far: the file offset of the next chunk. */
@@ -34,8 +45,21 @@ export class WriteBehindOutput extends ByteOutput {
   private readonly thread: IoThread;
   private closed = false;
   private failureReported = false;
-  /** Chunk parts handed to the thread, and written here instead (slots full, or no thread yet). */
-  readonly stats = { slotWrites: 0, directWrites: 0 };
+  /** Each slot as a buffer of its own, made on first use. */
+  private readonly slotViews: (Uint8Array | undefined)[] = [];
+  /**
+   * The free slot (the next to be produced) that `carry` handed to the stream
+   * to read into; its bytes go to the thread uncopied. Null when the stream
+   * is in some other buffer.
+   */
+  private lent: Uint8Array | null = null;
+  /** Where the stream goes on when its slot went to the thread and no other is free. */
+  private spare: Uint8Array | null = null;
+  /**
+   * Chunk parts handed to the thread (`slotWrites`, of which `lentSlots`
+   * without a copy), and written here instead (slots full, or no thread yet).
+   */
+  readonly stats = { slotWrites: 0, lentSlots: 0, directWrites: 0 };
 
   /** Takes over `fd`, a regular file opened for writing at offset 0 (closes it when owned). */
   constructor(fd: number, name: string, owned = true, slotSize = WRITE_BEHIND_SLOT_BYTES, slots = WRITE_BEHIND_SLOTS) {
@@ -46,31 +70,77 @@ export class WriteBehindOutput extends ByteOutput {
   override write(buf: Uint8Array, offset: number, length: number): void {
     if (length <= 0) return;
     try {
-      this.submit(buf, offset, length);
+      this.throwIfFailed();
+      if (buf === this.lent && offset === 0) this.submitLent(length);
+      else this.submit(buf, offset, length);
     } catch (err) {
       // A deferred error from the thread has no exact offset of its own.
       throw outputError(this.name, this.directAt, err);
     }
   }
 
+  /**
+   * The next chunk goes into a free slot when there is one and it is as big
+   * as the stream's buffer; else into the spare buffer when `buf` is a slot
+   * now in the thread's hands; else into `buf` itself.
+   */
+  override carry(buf: Uint8Array, from: number, end: number): Uint8Array {
+    // Nothing was written out of the lent slot: the stream stays in it.
+    if (buf === this.lent) return super.carry(buf, from, end);
+    const t = this.thread;
+    let next = this.lendSlot(buf.length);
+    if (next === null) next = buf.buffer === t.data.buffer ? (this.spare ??= new Uint8Array(t.slotSize)) : buf;
+    if (next === buf) return super.carry(buf, from, end);
+    // `buf` may be a slot the thread is writing from: reading it meanwhile is safe.
+    next.set(buf.subarray(from, end), 0);
+    return next;
+  }
+
+  private lendSlot(minLength: number): Uint8Array | null {
+    const t = this.thread;
+    if (t.slotSize < minLength || this.produced - Atomics.load(t.ctl, CTL.CONSUMED) >= t.slots) return null;
+    const i = this.produced % t.slots;
+    this.lent = this.slotViews[i] ??= t.data.subarray(i * t.slotSize, (i + 1) * t.slotSize);
+    return this.lent;
+  }
+
+  private throwIfFailed(): void {
+    if (Atomics.load(this.thread.ctl, CTL.FAILED) === 0) return;
+    // Reported once, like a failing synchronous write; close() then only releases.
+    this.failureReported = true;
+    this.thread.throwIfFailed();
+  }
+
+  /** Hands the lent slot's first `length` bytes to the thread as they are. */
+  private submitLent(length: number): void {
+    const t = this.thread;
+    const ctl = t.ctl;
+    const i = this.produced % t.slots;
+    ctl[CTL.LENS + i] = length;
+    t.offsets[i] = this.position;
+    this.position += length;
+    this.produced++;
+    this.lent = null;
+    this.stats.slotWrites++;
+    this.stats.lentSlots++;
+    Atomics.store(ctl, CTL.PRODUCED, this.produced);
+    t.wakeWorker();
+  }
+
   /** Where the failed direct write began, or -1 when the thread's write failed. */
   private directAt = -1;
 
+  /** Copies the chunk into free slots; what finds none free is written here, at its offset. */
   private submit(buf: Uint8Array, offset: number, length: number): void {
     const t = this.thread;
-    if (Atomics.load(t.ctl, CTL.FAILED) !== 0) {
-      // Reported once, like a failing synchronous write; close() then only releases.
-      this.failureReported = true;
-      t.throwIfFailed();
-    }
     const ctl = t.ctl;
     let at = this.position;
     this.position += length;
     let submitted = false;
     while (length > 0) {
-      if (this.produced - Atomics.load(ctl, CTL.CONSUMED) >= t.slots) {
-        // Every slot is in flight (or the thread is still starting): write this part here,
-        // after waking the thread for the slots just filled.
+      // The next slot is lent to the stream, or every slot is in flight (or the thread is
+      // still starting): write this part here, after waking the thread for the slots just filled.
+      if (this.lent !== null || this.produced - Atomics.load(ctl, CTL.CONSUMED) >= t.slots) {
         if (submitted) t.wakeWorker();
         submitted = false;
         try {

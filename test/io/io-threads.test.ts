@@ -14,11 +14,11 @@ import { ensureBuilt } from '../support/build.js';
 import { Pipeline } from '../../src/engine/pipeline.js';
 import { generateToBuffer } from '../../src/gen/generate.js';
 import { ByteInput, ByteOutput } from '../../src/io/byte-stream.js';
-import { openCapture } from '../../src/io/capture-file.js';
+import { STREAM_BUFFER_LEN, openCapture } from '../../src/io/capture-file.js';
 import { CaptureFileError } from '../../src/io/errors.js';
 import { PcapngWriter } from '../../src/io/pcapng-writer.js';
 import { ReadAheadInput } from '../../src/io/read-ahead.js';
-import { WriteBehindOutput } from '../../src/io/write-behind.js';
+import { WRITE_BEHIND_SLOTS, WRITE_BEHIND_SLOT_BYTES, WriteBehindOutput } from '../../src/io/write-behind.js';
 import { readPcap, removeDir, tempDir } from '../support/bytes.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -53,7 +53,7 @@ interface Outcome {
   error: { message: string; offset: number } | null;
   output: Buffer;
   readStats?: { slotBytes: number; directBytes: number };
-  writeStats?: { slotWrites: number; directWrites: number };
+  writeStats?: { slotWrites: number; lentSlots: number; directWrites: number };
 }
 
 let counter = 0;
@@ -101,6 +101,8 @@ function expectSame(threaded: Outcome, sync: Outcome): void {
 }
 
 const TINY: Threads = { slotSize: 61, slots: 3, awaitThreads: true };
+/** Slots as big as the 2 KiB stream buffer: the stream reads into them and they are written uncopied. */
+const LENDING: Threads = { slotSize: 2048, slots: 3, awaitThreads: true };
 
 describe('read-ahead and write-behind on the fixtures', () => {
   const files = fixtureFiles(FIXTURES);
@@ -114,9 +116,9 @@ describe('read-ahead and write-behind on the fixtures', () => {
   // A 2 KiB stream buffer makes the stream functions refill many times per file (pcapng blocks
   // larger than that grow it; larger pcap records fail the same way on both paths).
   it.each(files.map((f) => [path.relative(FIXTURES, f), f]))('%s: same bytes and errors as the synchronous path', (_name, file) => {
-    for (const bufLen of [undefined, 2048]) {
+    for (const [threads, bufLen] of [[TINY, undefined], [TINY, 2048], [LENDING, 2048]] as const) {
       const sync = mark(file, null, bufLen);
-      const threaded = mark(file, TINY, bufLen);
+      const threaded = mark(file, threads, bufLen);
       expectSame(threaded, sync);
       // The bytes really went through the slots.
       expect(threaded.readStats!.directBytes).toBe(0);
@@ -151,24 +153,32 @@ function generated(packets: number, seed: number): { pcap: string; pcapng: strin
 }
 
 describe('read-ahead and write-behind on generated files', () => {
-  const configs: [string, Threads, number | undefined][] = [
-    ['tiny slots, 2 KiB stream buffer', { slotSize: 61, slots: 3, awaitThreads: true }, 2048],
-    ['odd slots, 64 KiB stream buffer', { slotSize: 4093, slots: 2, awaitThreads: true }, 65536],
-    ['default slots and buffer, thread started late', { slotSize: 1 << 20, slots: 4, awaitThreads: false }, undefined],
+  const configs: [string, Threads, number | undefined, number][] = [
+    ['tiny slots, 2 KiB stream buffer', { slotSize: 61, slots: 3, awaitThreads: true }, 2048, 20_000],
+    ['odd slots, 64 KiB stream buffer', { slotSize: 4093, slots: 2, awaitThreads: true }, 65536, 20_000],
+    ['1 MiB slots, default buffer, thread started late', { slotSize: 1 << 20, slots: 4, awaitThreads: false }, undefined, 20_000],
+    ['slots lent to the stream, 64 KiB', { slotSize: 65536, slots: 3, awaitThreads: true }, 65536, 20_000],
+    ['slots lent to the stream, two of them, thread started late', { slotSize: 65536, slots: 2, awaitThreads: false }, 65536, 20_000],
+    // Five stream buffers' worth, so that slots are lent at the sizes `mark` uses.
+    ['slots lent to the stream, the default sizes', { slotSize: WRITE_BEHIND_SLOT_BYTES, slots: WRITE_BEHIND_SLOTS, awaitThreads: true }, undefined, 180_000],
   ];
 
-  it.each(configs)('%s: same bytes as the synchronous path', (_name, threads, bufLen) => {
-    const g = generated(20_000, 11);
+  it.each(configs)('%s: same bytes as the synchronous path', (_name, threads, bufLen, packets) => {
+    const g = generated(packets, 11);
     for (const file of [g.pcap, g.pcapng]) {
       const sync = mark(file, null, bufLen);
       expect(sync.error).toBeNull();
-      expect(sync.frames).toBe(20_000);
+      expect(sync.frames).toBe(packets);
       // The policy changes markings: the output is not a plain copy of the input.
       expect(sync.output.equals(fs.readFileSync(file))).toBe(false);
       const threaded = mark(file, threads, bufLen);
       expectSame(threaded, sync);
       expect(threaded.readStats!.slotBytes + threaded.readStats!.directBytes).toBe(fs.statSync(file).size);
       if (threads.awaitThreads) expect(threaded.readStats!.directBytes).toBe(0);
+      // Slots at least as big as the stream buffer are lent to it; smaller ones never are.
+      const lends = threads.slotSize >= (bufLen ?? STREAM_BUFFER_LEN);
+      if (lends && fs.statSync(file).size > 4 * threads.slotSize) expect(threaded.writeStats!.lentSlots).toBeGreaterThan(0);
+      if (!lends) expect(threaded.writeStats!.lentSlots).toBe(0);
     }
   });
 
@@ -184,7 +194,7 @@ describe('read-ahead and write-behind on generated files', () => {
     const truncated = path.join(dir, 'truncated.pcap');
     fs.writeFileSync(truncated, g.bytes.subarray(0, pos + 20));
     for (const file of [damaged, truncated]) {
-      for (const [threads, bufLen] of [[TINY, 2048], [{ slotSize: 4093, slots: 2, awaitThreads: false }, undefined]] as const) {
+      for (const [threads, bufLen] of [[TINY, 2048], [{ slotSize: 4093, slots: 2, awaitThreads: false }, undefined], [LENDING, 2048]] as const) {
         const sync = mark(file, null, bufLen);
         expect(sync.error?.offset).toBe(pos);
         expect(sync.output.length).toBe(pos);
