@@ -95,6 +95,8 @@ export class ByteOutput {
    * buffer the stream goes on in, with the unfinished bytes buf[from, end)
    * moved to its front. Here that is the same buffer; an output that took
    * the written bytes without copying them (write-behind) hands back another.
+   * `buf` is the buffer the stream is in: the one the last carry returned,
+   * unless the stream has since moved to a bigger one of its own.
    */
   carry(buf: Uint8Array, from: number, end: number): Uint8Array {
     buf.copyWithin(0, from, end);

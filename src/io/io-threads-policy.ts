@@ -12,11 +12,11 @@
  *   into a slot (~95 ms per 1.2 GB): 10M packets (1.2 GB) 1.78 -> 1.67 s
  *   median, and no more slow outliers; 3M (370 MB) and 1M (120 MB) 10-40 ms
  *   slower, the thread's start-up and its competition for the second core
- *   outweighing the saving. Now that the stream reads into the slots and
- *   they go to the thread uncopied: 10M 1.39 -> 1.36 s (median of 20
- *   interleaved runs), and 1M still slower with the thread (0.533 against
- *   0.512 s, median of 15). Write-behind is therefore used from
- *   WRITE_BEHIND_MIN_BYTES on.
+ *   outweighing the saving. The stream now reads into the slots and they
+ *   go to the thread uncopied, which took 10M from 1.39 to 1.36 s (median of
+ *   20 interleaved runs, copy against no copy); 1M is still slower with the
+ *   thread than without (0.533 against 0.512 s, median of 15). Write-behind
+ *   is therefore used from WRITE_BEHIND_MIN_BYTES on.
  * - reading the input: a read from the page cache is a plain kernel copy
  *   (~110-160 ms per 1.2 GB), barely more than the copy out of a slot, and
  *   the thread's start-up and the competition for the second core cost more

@@ -15,9 +15,9 @@
  * ~0.1 s per GB here, V8 copying into a SharedArrayBuffer word by word).
  * Any other buffer (the first chunk's, a grown pcapng buffer, the
  * generator's) is copied into free slots. When no slot is free the stream
- * goes on in a spare buffer of its own, and a chunk that finds every slot
- * in flight, or the thread not started yet, is written by the main thread
- * at its offset rather than wait.
+ * goes on in a spare buffer, and a chunk that finds no free slot (every slot
+ * in flight, the thread not started yet, or the next slot lent to the
+ * stream) is written by the main thread at its offset rather than wait.
  *
  * Same bytes, same order of failure: every chunk lands at its own file
  * offset (pwrite), so the file is identical to the synchronous ByteOutput's.
@@ -53,11 +53,15 @@ export class WriteBehindOutput extends ByteOutput {
    * is in some other buffer.
    */
   private lent: Uint8Array | null = null;
-  /** Where the stream goes on when its slot went to the thread and no other is free. */
+  /**
+   * Where the stream goes on when its slot went to the thread and no other is
+   * free: the buffer it started in (the capture's own), or one made for it.
+   */
   private spare: Uint8Array | null = null;
   /**
    * Chunk parts handed to the thread (`slotWrites`, of which `lentSlots`
-   * without a copy), and written here instead (slots full, or no thread yet).
+   * without a copy), and written here instead (no free slot: all in flight,
+   * the next one lent to the stream, or no thread yet).
    */
   readonly stats = { slotWrites: 0, lentSlots: 0, directWrites: 0 };
 
@@ -87,9 +91,15 @@ export class WriteBehindOutput extends ByteOutput {
   override carry(buf: Uint8Array, from: number, end: number): Uint8Array {
     // Nothing was written out of the lent slot: the stream stays in it.
     if (buf === this.lent) return super.carry(buf, from, end);
+    // The stream is not in the slot lent to it (a pcapng block too big for it moved it to a
+    // bigger buffer before anything was written): the slot is free again.
+    this.lent = null;
     const t = this.thread;
+    const inSlot = buf.buffer === t.data.buffer;
+    // The capture's own buffer, left for a slot, is the spare when one is needed.
+    if (!inSlot && buf.length === t.slotSize) this.spare ??= buf;
     let next = this.lendSlot(buf.length);
-    if (next === null) next = buf.buffer === t.data.buffer ? (this.spare ??= new Uint8Array(t.slotSize)) : buf;
+    if (next === null) next = inSlot ? (this.spare ??= new Uint8Array(t.slotSize)) : buf;
     if (next === buf) return super.carry(buf, from, end);
     // `buf` may be a slot the thread is writing from: reading it meanwhile is safe.
     next.set(buf.subarray(from, end), 0);

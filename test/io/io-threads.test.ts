@@ -204,6 +204,42 @@ describe('read-ahead and write-behind on generated files', () => {
   });
 });
 
+describe('slots lent to the stream', () => {
+  it('the stream reads into a free slot, which then goes to the thread uncopied', () => {
+    const file = path.join(dir, 'lend.bin');
+    const out = new WriteBehindOutput(fs.openSync(file, 'w'), file, true, 4096, 2).awaitThread();
+    const own = new Uint8Array(4096).map((_, i) => i & 0xff);
+    out.write(own, 0, 100); // copied: the stream's own buffer is not a slot
+    const slot = out.carry(own, 100, 150);
+    expect(slot).not.toBe(own);
+    expect(slot.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(slot.subarray(0, 50))).toEqual(Array.from(own.subarray(100, 150)));
+    slot.fill(9, 50, 300);
+    out.write(slot, 0, 300);
+    out.close();
+    expect(out.stats).toEqual({ slotWrites: 2, lentSlots: 1, directWrites: 0 });
+    const want = Buffer.concat([Buffer.from(own.subarray(0, 150)), Buffer.alloc(250, 9)]);
+    expect(fs.readFileSync(file).equals(want)).toBe(true);
+  });
+
+  it('a lent slot the stream leaves unwritten (a pcapng block too big for it) is free again at the next carry', () => {
+    const file = path.join(dir, 'unlend.bin');
+    const out = new WriteBehindOutput(fs.openSync(file, 'w'), file, true, 4096, 2).awaitThread();
+    const own = new Uint8Array(4096).fill(1);
+    out.write(own, 0, 100);
+    out.carry(own, 100, 100); // slot lent, nothing carried over
+    // As streamPcapng does for a block larger than its buffer: it moves to a bigger one of its own.
+    const bigger = new Uint8Array(10_000).fill(2);
+    out.write(bigger, 0, 5000); // the next slot is lent: written here
+    expect(out.carry(bigger, 5000, 6000)).toBe(bigger); // too big for a slot: the stream stays
+    out.write(bigger, 0, 3000); // the lent slot was freed: through a slot again
+    out.close();
+    expect(out.stats).toEqual({ slotWrites: 2, lentSlots: 0, directWrites: 1 });
+    const want = Buffer.concat([Buffer.alloc(100, 1), Buffer.alloc(8000, 2)]);
+    expect(fs.readFileSync(file).equals(want)).toBe(true);
+  });
+});
+
 describe('I/O errors in the threads', () => {
   it('a write error (ENOSPC on /dev/full) is a file error naming the output, as from the synchronous output, not a hang', () => {
     const chunk = new Uint8Array(10_000).fill(7);
