@@ -19,11 +19,14 @@
  * in flight, the thread not started yet, or the next slot lent to the
  * stream) is written by the main thread at its offset rather than wait.
  *
- * Same bytes, same order of failure: every chunk lands at its own file
- * offset (pwrite), so the file is identical to the synchronous ByteOutput's.
- * An I/O error in the thread is rethrown, with its original message and
- * code, from the next `write` or from `close`, which first waits for every
- * pending slot.
+ * Same bytes: every chunk lands at its own file offset (pwrite), so the
+ * file is identical to the synchronous ByteOutput's. An I/O error in the
+ * thread is rethrown, with its original message and code, from the next
+ * `write` or from `close`, which first waits for every pending slot. The
+ * error can differ from the synchronous path's in where it is said to be:
+ * a failed direct write names its own offset, which may lie past a slot
+ * whose failed write the thread has not reported yet (a full disk: the
+ * synchronous path says byte 0, this one may say a later chunk's offset).
  */
 import * as fs from 'node:fs';
 import { ByteOutput, outputError } from './byte-stream.js';
