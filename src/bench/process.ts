@@ -3,10 +3,14 @@
  * timed by the wall clock from here, with CPU time and peak RSS from GNU time
  * when /usr/bin/time is present.
  */
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
+const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 export const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -25,7 +29,7 @@ let gnuTime: boolean | undefined;
 
 export function hasGnuTime(): boolean {
   if (gnuTime === undefined) {
-    gnuTime = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
+    gnuTime = fs.existsSync('/usr/bin/time') && childProcess().spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
   }
   return gnuTime;
 }
@@ -43,7 +47,7 @@ export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
   const useTime = hasGnuTime();
   const [file, argv] = useTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', o.statFile, cmd, ...args]] : [cmd, args];
   const started = process.hrtime.bigint();
-  const r = spawnSync(file, argv, {
+  const r = childProcess().spawnSync(file, argv, {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', o.discardStdout ? 'ignore' : 'pipe', 'pipe'],
@@ -86,7 +90,7 @@ export function runQosmark(args: string[], o: RunOptions): Timed & { doc: Record
 
 /** The first line of a tool's version output, or null when the tool is not on PATH. */
 export function toolVersion(cmd: string, args: string[], pattern: RegExp): string | null {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = childProcess().spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) return null;
   const lines = `${r.stdout}\n${r.stderr}`.split('\n');
   return (lines.find((l) => pattern.test(l)) ?? lines.find((l) => l.trim() !== '') ?? cmd).trim();

@@ -3,7 +3,8 @@
  * memory, for allocations, as whole processes, over several files, and
  * (--compare) against the peers found on this machine.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +15,9 @@ import { loadPcapParser, pcapParserRead, qosmarkRead } from './peers.js';
 import { runQosmark, tcprewriteArgs, timedRun, toolVersion, tsharkArgs, hasGnuTime, type Timed } from './process.js';
 import { compareToBaseline, judge, type BenchDoc, type Environment, type Figure, type Figures, type TargetSpec } from './report.js';
 import { median, spread, type LoopPlan } from './timing.js';
+
+// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
+const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 export interface BenchOptions {
   packets: number;
@@ -77,7 +81,7 @@ export function qosmarkVersion(): string {
 
 function uptime(): string {
   try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+    return childProcess().execFileSync('uptime', { encoding: 'utf8' }).trim();
   } catch {
     return `load average ${loadavg().join(', ')}`;
   }

@@ -3,9 +3,10 @@
  * the IP headers quoted in ICMP Time Exceeded, and end to end from a STAMP
  * reflector. `qosmark reflect`: that reflector. See docs/probe.md.
  */
-import * as dgram from 'node:dgram';
-import * as dns from 'node:dns/promises';
-import * as net from 'node:net';
+import type * as Dgram from 'node:dgram';
+import type * as Dns from 'node:dns/promises';
+import { createRequire } from 'node:module';
+import type * as Net from 'node:net';
 import { formatIp } from '../parse/ip-text.js';
 import { DEFAULT_PACING, ProbeEngine, SILENT_HOPS_LIMIT, STAMP_TTL, type Endpoint, type ProbeOptions, type ReflectorEndpoint } from '../probe/engine.js';
 import { PlanError, planProbes } from '../probe/plan.js';
@@ -18,6 +19,12 @@ import { addressBytes, ecnLabel, type Family } from '../probe/wire.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { loadPolicy } from './policy-source.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
+
+// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
+const nodeRequire = createRequire(import.meta.url);
+const dgram = (): typeof Dgram => nodeRequire('node:dgram') as typeof Dgram;
+const dns = (): typeof Dns => nodeRequire('node:dns/promises') as typeof Dns;
+const net = (): typeof Net => nodeRequire('node:net') as typeof Net;
 
 export const PROBE_USAGE = `usage: qosmark probe HOST [--policy FILE] [--classes voice,video,signalling] [--max-hops 30] [--tries 3] [--wait 1] [--reflector HOST[:PORT]] [--json]
   HOST               where to probe (name or address, IPv4 or IPv6); needs root or CAP_NET_RAW
@@ -54,7 +61,7 @@ export function splitHostPort(text: string, defaultPort: number): { host: string
   if (bracket) {
     host = bracket[1];
     if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (net.isIPv6(text)) {
+  } else if (net().isIPv6(text)) {
     host = text;
   } else {
     const i = text.lastIndexOf(':');
@@ -69,10 +76,10 @@ export function splitHostPort(text: string, defaultPort: number): { host: string
 }
 
 async function resolve(host: string, what: string, family?: Family): Promise<{ address: string; family: Family }> {
-  const literal = net.isIP(host);
+  const literal = net().isIP(host);
   if (literal !== 0) return { address: addressCanonical(host), family: literal as Family };
   try {
-    const r = await dns.lookup(host, family ? { family } : {});
+    const r = await dns().lookup(host, family ? { family } : {});
     return { address: addressCanonical(r.address), family: r.family as Family };
   } catch {
     throw new UsageError(`probe: unknown ${what} "${host}"`);
@@ -80,14 +87,14 @@ async function resolve(host: string, what: string, family?: Family): Promise<{ a
 }
 
 function addressCanonical(a: string): string {
-  if (!net.isIPv6(a)) return a;
+  if (!net().isIPv6(a)) return a;
   const b = addressBytes(a);
   return b === null ? a : formatIp(b);
 }
 
 /** The local address the kernel would send from, or the OS error when there is no route. */
 async function sourceFor(target: string, family: Family): Promise<{ source: string } | { error: string }> {
-  const s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const s = dgram().createSocket(family === 6 ? 'udp6' : 'udp4');
   try {
     await new Promise<void>((res, rej) => {
       s.once('error', rej);
@@ -198,7 +205,7 @@ export async function runProbe(argv: string[]): Promise<number> {
 
 function parseListen(text: string): ListenSpec {
   const hp = splitHostPort(text, STAMP_PORT);
-  const family = hp === null ? 0 : net.isIP(hp.host);
+  const family = hp === null ? 0 : net().isIP(hp.host);
   if (hp === null || family === 0) throw new UsageError(`reflect: --listen: "${text}": expected ADDRESS:PORT, e.g. 0.0.0.0:862 or [::]:862`);
   return { family: family as Family, address: addressCanonical(hp.host), port: hp.port };
 }

@@ -16,9 +16,12 @@
  *    argument array per call). There is no batch API. LivePort constructs a
  *    subclass whose own `emit` calls the frame callback directly.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+
+// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
+const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 /** A start-up problem, told to the user in one line. */
 export class LiveError extends Error {
@@ -127,7 +130,7 @@ export interface InterfaceInfo {
 /** Interfaces of this network namespace (ip -j link; /proc/net/dev and sysfs when ip is missing). */
 export function listInterfaces(): InterfaceInfo[] {
   try {
-    const out = execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    const out = childProcess().execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
     const links = JSON.parse(out) as { ifname: string; mtu: number; flags?: string[]; address?: string; link_type?: string }[];
     return links.map((l) => ({
       name: l.ifname,
@@ -188,7 +191,7 @@ const MERGING_OFFLOADS: Record<string, string> = {
 export function mergingOffloads(dev: string): string[] | null {
   let out: string;
   try {
-    out = execFileSync('ethtool', ['-k', dev], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    out = childProcess().execFileSync('ethtool', ['-k', dev], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
   } catch {
     return null;
   }
