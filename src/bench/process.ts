@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
+export const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 export const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 

@@ -3,8 +3,6 @@
  * memory, for allocations, as whole processes, over several files, and
  * (--compare) against the peers found on this machine.
  */
-import type * as ChildProcess from 'node:child_process';
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,12 +10,9 @@ import { CaptureFileError } from '../io/errors.js';
 import { generateToFile, type ProfileName } from '../gen/generate.js';
 import { defaultPipeline, loadFrames, measureGc, measureInMemory, withoutSipFrames, type GcResult, type MemoryResult } from './memory.js';
 import { loadPcapParser, pcapParserRead, qosmarkRead } from './peers.js';
-import { runQosmark, tcprewriteArgs, timedRun, toolVersion, tsharkArgs, hasGnuTime, type Timed } from './process.js';
+import { childProcess, runQosmark, tcprewriteArgs, timedRun, toolVersion, tsharkArgs, hasGnuTime, type Timed } from './process.js';
 import { compareToBaseline, judge, type BenchDoc, type Environment, type Figure, type Figures, type TargetSpec } from './report.js';
 import { median, spread, type LoopPlan } from './timing.js';
-
-// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 export interface BenchOptions {
   packets: number;
