@@ -70,6 +70,9 @@ const seed = Number(opt.seed);
 if (!Number.isSafeInteger(filePackets) || filePackets <= 0) fail(`--packets: expected a whole number > 0`);
 if (!Number.isSafeInteger(runs) || runs <= 0) fail(`--runs: expected a whole number > 0`);
 if (!Number.isSafeInteger(seed) || seed < 0) fail(`--seed: expected a whole number >= 0`);
+// Checked here, before the micro-benchmarks run, not after them.
+if (!fs.existsSync(opt.dir)) fail(`--dir: ${opt.dir}: no such directory`);
+if (!fs.statSync(opt.dir).isDirectory()) fail(`--dir: ${opt.dir}: not a directory`);
 
 function fail(message) {
   process.stderr.write(`benchmark: ${message}\n`);

@@ -102,6 +102,8 @@ export interface AuditReport {
   cosFound: Record<string, number>;
   conversations: ConversationReport[];
   conversationCount: number;
+  /** Conversations with at least one mismarked packet (those `conversations` lists the top of). */
+  mismarkedConversationCount: number;
   /** Packets of conversations past the table's bound (MAX_CONVERSATIONS), not tracked. */
   packetsInUntrackedConversations: number;
   diagnoses: Diagnosis[];
@@ -207,8 +209,8 @@ export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditRep
     const n = pipeline.counters.byStatus[s];
     if (n > 0 && isMalformed(s)) malformed[statusName(s)] = n;
   }
-  const conversations = [...auditor.conversations.all]
-    .filter((c) => c.totalMismarked > 0)
+  const mismarkedConversations = auditor.conversations.all.filter((c) => c.totalMismarked > 0);
+  const conversations = mismarkedConversations
     .sort((x, y) => y.totalMismarked - x.totalMismarked || y.totalPackets - x.totalPackets)
     .slice(0, TOP_CONVERSATIONS)
     .map((c) => conversationReport(c, pipeline));
@@ -223,6 +225,7 @@ export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditRep
     cosFound: histogram(auditor.cosFound, 0, 9, cosLabel),
     conversations,
     conversationCount: auditor.conversations.all.length,
+    mismarkedConversationCount: mismarkedConversations.length,
     packetsInUntrackedConversations: auditor.conversations.overflow,
     diagnoses: diagnose(auditor, pipeline),
     malformed,

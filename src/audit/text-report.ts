@@ -3,6 +3,8 @@ import { dscpLabel } from '../classify/dscp.js';
 import type { AuditReport } from './report.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
+/** "1 message", "2 messages". */
+const noun = (v: number, word: string): string => `${n(v)} ${word}${v === 1 ? '' : 's'}`;
 /** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.23 GB (999,960 B is 1.0 MB, not 1000.0 kB). */
 export function size(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
@@ -51,7 +53,11 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
   lines.push('', `DSCP found: ${topValues(r.dscpFound, dscpKey, 8)}`);
   lines.push(`CoS found:  ${topValues(r.cosFound, cosKey, 9)}`);
   if (r.conversations.length > 0) {
-    lines.push('', `top conversations with wrong markings (of ${n(r.conversationCount)}):`);
+    lines.push(
+      '',
+      `conversations with wrong markings: ${n(r.mismarkedConversationCount)} of ${n(r.conversationCount)}` +
+        (r.mismarkedConversationCount > r.conversations.length ? `, the top ${r.conversations.length}:` : ':'),
+    );
     for (const c of r.conversations) {
       const a2b = topValues(c.dscpAtoB, dscpKey, 2);
       const b2a = topValues(c.dscpBtoA, dscpKey, 2);
@@ -67,7 +73,7 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
   if (r.sip.followed) {
     lines.push(
       '',
-      `SIP/SDP: ${n(r.sip.messages)} messages, ${n(r.sip.withSdp)} with SDP, ${n(r.calls.length)} calls followed` +
+      `SIP/SDP: ${noun(r.sip.messages, 'message')}, ${n(r.sip.withSdp)} with SDP, ${noun(r.calls.length, 'call')} followed` +
         (r.sip.tlsConnections > 0 ? `; ${n(r.sip.tlsConnections)} SIP-over-TLS connections could not be followed` : ''),
     );
     for (const call of r.calls.slice(0, 20)) {
@@ -83,12 +89,16 @@ export function renderAuditText(r: AuditReport, title: string): string[] {
   }
   if (r.rtpHeuristic !== null) {
     const h = r.rtpHeuristic;
-    lines.push('', `RTP heuristic: ${n(h.videoFlows)} flows judged video by payload size, ${n(h.otherFlows)} left with their port class`);
+    lines.push(
+      '',
+      `RTP heuristic: ${noun(h.videoFlows, 'flow')} judged video by payload size (the first 7 packets of each taken as voice, before the judgement), ` +
+        `${n(h.otherFlows)} left with their port class`,
+    );
     for (const c of h.conversations.slice(0, 20)) {
       lines.push(`  ${c.proto} ${c.a}:${c.aPort} <-> ${c.b}:${c.bPort}  ${c.class}: ${n(c.packets)} packets`);
     }
   }
-  lines.push('', r.diagnoses.length > 0 ? 'diagnosis:' : 'diagnosis: no known pattern in the mismarkings');
+  lines.push('', r.diagnoses.length > 0 ? 'diagnosis:' : r.mismarked > 0 ? 'diagnosis: no known pattern in the mismarkings' : 'diagnosis: nothing mismarked');
   for (const d of r.diagnoses) {
     lines.push(`  - ${d.message}`);
     if (d.fix) lines.push(`    fix: ${d.fix}`);

@@ -335,7 +335,14 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
           better: 'lower',
           note: packets < 10_000_000 ? `target set for 10M packets; this run ${packets.toLocaleString('en-US')}` : undefined,
         };
-        figures['compare.tcprewrite.fasterBy'] = { section: peerSection, label: 'mark vs tcprewrite: qosmark faster by', value: 1 / ratio, unit: '×', better: 'higher' };
+        figures['compare.tcprewrite.fasterBy'] = {
+          section: peerSection,
+          label: 'mark vs tcprewrite: qosmark faster by',
+          value: 1 / ratio,
+          unit: '×',
+          better: 'higher',
+          note: slowerNote(1 / ratio),
+        };
         const qc = figures['process.mark.cpuSeconds']?.value;
         const tc = figures['compare.tcprewrite.cpuSeconds']?.value;
         if (qc && tc) figures['compare.tcprewrite.cpuRatio'] = { section: peerSection, label: 'mark CPU time / tcprewrite CPU time', value: qc / tc, unit: '×', better: 'lower' };
@@ -346,6 +353,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
           value: figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!,
           unit: '×',
           better: 'higher',
+          note: slowerNote(figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!),
         };
         details.tcprewrite = {
           version: tcprewrite,
@@ -461,6 +469,11 @@ function firstWord(file: string): number {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A "faster by" below 1 means slower: said in words beside the figure. */
+function slowerNote(fasterBy: number): string | undefined {
+  return fasterBy < 1 ? `below 1: qosmark took ${(1 / fasterBy).toFixed(2)}× as long here (on a small file Node.js's start-up weighs)` : undefined;
 }
 
 function num0(n: number): number {

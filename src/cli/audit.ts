@@ -13,19 +13,22 @@ import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { openCaptureInput } from '../io/io-threads-policy.js';
 import { EXIT_USAGE_OR_FILE, setStatusIfStdoutCloses } from './exit-status.js';
-import { reportFailures, type FileErrorDoc } from './mark.js';
+import { fileErrorOf, reportFailures, type FileErrorDoc } from './mark.js';
 import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
-import { count } from './report.js';
+import { count, countOf } from './report.js';
 import { Progress } from './progress.js';
+import { refuseOverwritingInput } from './same-file.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
-export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--json] [-q] [--packets OUT.jsonl] [--html REPORT.html]
+export const AUDIT_USAGE = `usage: qosmark audit INPUT... [--policy FILE] [--cos-tag outer|inner|all] [--no-sdp] [--sdp-idle SEC] [--sdp-entries N]
+                            [--rtp-heuristic] [--json] [-q] [--packets OUT.jsonl] [--html REPORT.html]
   INPUT              capture file, pcap or pcapng; - is stdin
 ${PIPELINE_USAGE}
   --json             the whole report as one JSON object on stdout
   --packets FILE     one JSON object per packet (JSON Lines); - is stdout
-  --html FILE        a self-contained HTML report with pictures
+  --html FILE        a self-contained HTML report with pictures; - is stdout
+                     (with --packets - or --html -, the text report goes to stderr)
   -q, --quiet        no report and no progress line: the exit status only (as grep -q), for
                      scripts and CI gates; with --json, the JSON only
 exit status: 0 nothing mismarked, 1 some packets mismarked, 2 usage or file error`;
@@ -52,6 +55,8 @@ export type AuditDoc = { command: 'audit'; input: string; format: CaptureFormat 
 /** Audits one file. Capture-file problems end up in `error`; usage and policy errors throw. */
 /** `setup` is the parsed options and compiled policy, when the caller has them already. */
 export function auditFile(job: AuditJob, setup: PipelineSetup = pipelineSetup('audit', job.args)): AuditDoc {
+  if (job.packets !== undefined) refuseOverwritingInput('audit', job.input, job.packets, '--packets file');
+  if (job.html !== undefined) refuseOverwritingInput('audit', job.input, job.html, '--html file');
   const policy = setup.policy;
   const pipeline = new Pipeline(policy, { ...setup.options, mark: false, recordCalls: true });
   const auditor = new Auditor(policy.classNames.length, policy.ruleNames.length, pipeline.cosTagMode);
@@ -132,7 +137,10 @@ export function runAudit(argv: string[]): number | Promise<number> {
   if (helpShown(values.help, AUDIT_USAGE)) return 0;
   if (positionals.length === 0) throw new UsageError(`audit: expected an input file\n${AUDIT_USAGE}`);
   const setup = pipelineSetup('audit', values);
-  if (values.json && values.packets === '-') throw new UsageError('audit: --json and --packets - both want stdout');
+  const stdoutUsers = [values.json && '--json', values.packets === '-' && '--packets -', values.html === '-' && '--html -'].filter(Boolean);
+  if (stdoutUsers.length > 1) {
+    throw new UsageError(`audit: ${stdoutUsers.join(' and ')} ${stdoutUsers.length === 2 ? 'both' : 'all'} want stdout`);
+  }
   if (positionals.length > 1) {
     if (values.packets !== undefined || values.html !== undefined) {
       throw new UsageError('audit: --packets and --html take one input file');
@@ -140,10 +148,22 @@ export function runAudit(argv: string[]): number | Promise<number> {
     if (positionals.includes('-')) throw new UsageError('audit: - (stdin) takes no other input files');
     return auditMany(positionals, values, values.json, values.quiet);
   }
-  const doc = auditFile({ input: positionals[0], args: values, packets: values.packets, html: values.html, progress: !values.json && !values.quiet && values.packets !== '-' }, setup);
+  const htmlToStdout = values.html === '-';
+  const doc = auditFile(
+    {
+      input: positionals[0],
+      args: values,
+      packets: values.packets,
+      html: htmlToStdout ? undefined : values.html,
+      progress: !values.json && !values.quiet && values.packets !== '-' && !htmlToStdout,
+    },
+    setup,
+  );
   const status = doc.error ? EXIT_USAGE_OR_FILE : doc.mismarked > 0 ? EXIT_MISMARKED : 0;
   setStatusIfStdoutCloses(status);
-  const out = values.packets === '-' ? process.stderr : process.stdout;
+  if (htmlToStdout) process.stdout.write(renderAuditHtml(doc, auditTitle(doc.input, doc.format, doc.policy)));
+  // Keep stdout for the packet log or the HTML when either is written there.
+  const out = values.packets === '-' || htmlToStdout ? process.stderr : process.stdout;
   if (values.json) out.write(`${JSON.stringify(doc)}\n`);
   else if (!values.quiet) {
     out.write(`${renderAuditText(doc, auditTitle(doc.input, doc.format, doc.policy)).join('\n')}\n`);
@@ -189,16 +209,18 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean, quiet: b
     const diagnoses = combineDiagnoses(docs);
     const conversations = topConversations(docs);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ command: 'audit', files: docs, total: { ...total, conversations, diagnoses, elapsedSeconds } })}\n`);
+      const files = outcomes.map((o, i) => (o.ok ? o.result! : { command: 'audit', input: jobs[i].input, error: fileErrorOf(o, jobs[i].input) }));
+      process.stdout.write(`${JSON.stringify({ command: 'audit', files, total: { ...total, conversations, diagnoses, elapsedSeconds } })}\n`);
     } else if (!quiet) {
       for (const d of docs) {
         process.stdout.write(`${renderAuditText(d, auditTitle(d.input, d.format, d.policy)).join('\n')}\n\n`);
       }
       process.stdout.write(
-        `qosmark audit: ${docs.length} files in parallel: ${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
+        `qosmark audit: ${countOf(docs.length, 'file')} in parallel${docs.length < jobs.length ? ` (${count(jobs.length - docs.length)} not read: errors below)` : ''}: ` +
+          `${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
           `elapsed ${elapsedSeconds.toFixed(3)} s\n`,
       );
-      for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${count(g.packets)} packet${g.packets === 1 ? '' : 's'}, in ${g.files.join(', ')}\n`);
+      for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${countOf(g.packets, 'packet')}, in ${g.files.join(', ')}\n`);
     }
     // One line per failed file on stderr; the status is the one worked out above.
     reportFailures(outcomes, docs);

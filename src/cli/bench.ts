@@ -3,6 +3,7 @@
  * whole process, against its targets and (--compare) the peers found here.
  */
 import * as fs from 'node:fs';
+import { describeOsError } from '../io/byte-stream.js';
 import { PROFILES, type ProfileName } from '../gen/generate.js';
 import { renderText } from '../bench/report.js';
 import { runBenchmark, type BenchOptions } from '../bench/run.js';
@@ -65,16 +66,23 @@ export async function runBench(argv: string[]): Promise<number> {
   if (!PROFILES.includes(profile)) throw new UsageError(`bench: --profile: "${values.profile}": expected ${PROFILES.join(', ')}`);
   if (values.input !== undefined && values.packets !== undefined) throw new UsageError('bench: --input and --packets cannot be used together');
   if (values.input !== undefined && !fs.existsSync(values.input)) throw new UsageError(`bench: --input: ${values.input}: no such file`);
-  if (!fs.existsSync(values.dir) || !fs.statSync(values.dir).isDirectory()) throw new UsageError(`bench: --dir: ${values.dir}: not a directory`);
+  if (!fs.existsSync(values.dir)) throw new UsageError(`bench: --dir: ${values.dir}: no such directory`);
+  if (!fs.statSync(values.dir).isDirectory()) throw new UsageError(`bench: --dir: ${values.dir}: not a directory`);
   const packets = whole('packets', values.packets, quick ? 20_000 : 1_000_000);
   let baseline: BenchOptions['baseline'];
   if (values.baseline !== undefined) {
     // Read it first: a bad baseline should not cost a whole run.
+    let text: string;
+    try {
+      text = fs.readFileSync(values.baseline, 'utf8');
+    } catch (err) {
+      throw new UsageError(`bench: --baseline: ${values.baseline}: ${describeOsError(err)}`);
+    }
     let doc: unknown;
     try {
-      doc = JSON.parse(fs.readFileSync(values.baseline, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`bench: --baseline: ${values.baseline}: ${(err as Error).message.split('\n')[0]}`);
+      doc = JSON.parse(text);
+    } catch {
+      throw new UsageError(`bench: --baseline: ${values.baseline}: not JSON (expected the --json output of qosmark bench)`);
     }
     if (typeof doc !== 'object' || doc === null || typeof (doc as { figures?: unknown }).figures !== 'object') {
       throw new UsageError(`bench: --baseline: ${values.baseline}: not the --json output of qosmark bench (no "figures")`);

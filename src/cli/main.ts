@@ -20,7 +20,7 @@ commands:
   probe HOST               find the hop where each class's DSCP/ECN marking is changed (root)
   reflect                  answer probe's STAMP test packets with the marking they arrived with (root)
   bench                    measure qosmark on this machine (--compare: against tcprewrite, tshark)
-run "qosmark COMMAND --help" for a command's options`;
+run "qosmark COMMAND --help" (or "qosmark help COMMAND") for a command's options`;
 
 type Command = (argv: string[]) => number | Promise<number>;
 
@@ -39,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `qosmark help mark` is `qosmark mark --help`, as with git.
+  if (command === 'help' && rest.length > 0 && COMMANDS[rest[0]] !== undefined) return (await COMMANDS[rest[0]]())(['--help']);
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? EXIT_USAGE_OR_FILE : EXIT_OK;

@@ -11,15 +11,18 @@ import { type ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
 import { createCaptureOutput, openCaptureInput } from '../io/io-threads-policy.js';
-import { runInWorkers, sumCounts } from './parallel.js';
+import { runInWorkers, sumCounts, type WorkerOutcome } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
-import { count, renderRun, timing, type Timing } from './report.js';
+import { refuseOverwritingInput } from './same-file.js';
+import { count, countOf, renderRun, timing, type Timing } from './report.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
        qosmark mark INPUT... --out-dir DIR [options]     (several files in parallel, one per core)
   INPUT, OUTPUT      capture files, pcap or pcapng (the output keeps the input's format); - is stdin/stdout
+  -o, --output FILE  the output file (one input)
+  --out-dir DIR      one output per input, DIR/<input's name> (several inputs)
 ${PIPELINE_USAGE}
   --json             print the summary as one JSON object
   -q, --quiet        no summary and no progress line (with --json, the JSON only)`;
@@ -39,13 +42,18 @@ export interface FileErrorDoc {
   message: string;
 }
 
+/** The error of a file that a lane could not run (no summary): from a CaptureFileError, or any other failure. */
+export function fileErrorOf(outcome: WorkerOutcome<unknown>, input: string): FileErrorDoc {
+  return { file: outcome.file ?? input, offset: outcome.offset ?? -1, message: outcome.what ?? outcome.message ?? 'failed' };
+}
+
 export type MarkDoc = { command: 'mark'; input: string; output: string; format: CaptureFormat | null } & RunSummary &
   Timing & { peakRssBytes: number; error: FileErrorDoc | null };
 
 /** Marks one file. Capture-file problems end up in `error`; usage and policy errors throw. */
 /** `setup` is the parsed options and compiled policy, when the caller has them already. */
 export function markFile(job: MarkJob, setup: PipelineSetup = pipelineSetup('mark', job.args)): MarkDoc {
-  refuseOverwritingInput(job.input, job.output);
+  refuseOverwritingInput('mark', job.input, job.output);
   const pipeline = new Pipeline(setup.policy, setup.options);
   // Read-ahead and write-behind threads for big files, in a single-file run only: a multi-file
   // run already keeps every core busy with one file each.
@@ -137,7 +145,11 @@ export function runMark(argv: string[]): number | Promise<number> {
     }
     const wall = timing(total, elapsed);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ command: 'mark', files: docs, total: { ...total, ...wall } })}\n`);
+      // A file that could not be run at all (missing, refused) is listed with its error and no counts.
+      const files = outcomes.map((o, i) =>
+        o.ok ? o.result! : { command: 'mark', input: jobs[i].input, output: jobs[i].output, error: fileErrorOf(o, jobs[i].input) },
+      );
+      process.stdout.write(`${JSON.stringify({ command: 'mark', files, total: { ...total, ...wall } })}\n`);
     } else if (!values.quiet) {
       for (const d of docs) {
         process.stdout.write(
@@ -145,8 +157,12 @@ export function runMark(argv: string[]): number | Promise<number> {
             `${d.error ? ' (stopped at a file error)' : ''}\n`,
         );
       }
-      process.stdout.write(`qosmark mark: ${docs.length} files, ${jobs.length > 1 ? 'in parallel' : 'one file'}; total:\n`);
-      process.stdout.write(`${renderRun(total, wall, true).join('\n')}\n`);
+      const failed = jobs.length - docs.length;
+      process.stdout.write(
+        `qosmark mark: ${countOf(docs.length, 'file')} marked${failed > 0 ? `, ${count(failed)} not (errors below)` : ''}` +
+          `${jobs.length > 1 ? ', in parallel' : ''}${docs.length > 0 ? '; total:' : ''}\n`,
+      );
+      if (docs.length > 0) process.stdout.write(`${renderRun(total, wall, true).join('\n')}\n`);
     }
     return reportFailures(outcomes, docs);
   });
@@ -218,15 +234,4 @@ export function outputsIn(dir: string, inputs: string[]): string[] {
     throw new CaptureFileError(dir, -1, describeOsError(err));
   }
   return outputs;
-}
-
-function refuseOverwritingInput(inPath: string, outPath: string): void {
-  if (inPath === '-' || outPath === '-') return;
-  try {
-    const a = fs.statSync(inPath);
-    const b = fs.statSync(outPath);
-    if (a.dev === b.dev && a.ino === b.ino) throw new UsageError(`mark: ${outPath}: output is the input file; refusing to overwrite it`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-  }
 }

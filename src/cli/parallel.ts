@@ -10,6 +10,7 @@
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { CaptureFileError } from '../io/errors.js';
 
 export type JobKind = 'mark' | 'audit';
 
@@ -19,6 +20,18 @@ export interface WorkerOutcome<T> {
   /** For a failure: the error's class name and message. */
   errorName?: string;
   message?: string;
+  /** For a capture-file failure (CaptureFileError): its file, byte offset (-1: none) and reason. */
+  file?: string;
+  offset?: number;
+  what?: string;
+}
+
+/** A lane's failed file, as plain data that crosses from a worker thread. */
+export function failedOutcome(err: unknown): WorkerOutcome<never> {
+  const e = err as Error;
+  const outcome: WorkerOutcome<never> = { ok: false, errorName: e.name, message: e.message };
+  if (err instanceof CaptureFileError) Object.assign(outcome, { file: err.file, offset: err.offset, what: err.what });
+  return outcome;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -60,8 +73,7 @@ export function runInWorkers<J, T>(
       try {
         outcomes[index] = { ok: true, result: run(jobs[index]) };
       } catch (err) {
-        const e = err as Error;
-        outcomes[index] = { ok: false, errorName: e.name, message: e.message };
+        outcomes[index] = failedOutcome(err);
       }
       // A turn of the event loop, for the workers' messages.
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -24,7 +24,8 @@ export const PIPELINE_USAGE = `  --policy FILE      policy in YAML or JSON (defa
   --sdp-idle SEC     forget an SDP media endpoint idle this long (default 300)
   --sdp-entries N    bound on SDP media endpoints kept (default 65536)
   --rtp-heuristic    for RTP flows whose SIP was not seen: a flow whose first 8 packets are
-                     valid RTP with a mean payload above 500 bytes is video (else voice)`;
+                     valid RTP with a mean payload above 500 bytes is video (else voice);
+                     until then its packets keep the port class (voice)`;
 
 export interface PipelineArgs {
   policy?: string;

@@ -7,7 +7,7 @@ import { KEEP } from '../classify/policy.js';
 import { policyToDocument, policyToYaml, portRangeText } from '../classify/policy-write.js';
 import { describeOsError } from '../io/byte-stream.js';
 import { loadPolicy } from './policy-source.js';
-import { UsageError, parseCommandLine } from './usage-error.js';
+import { HELP_OPTION, UsageError, helpShown, parseCommandLine } from './usage-error.js';
 
 export const POLICY_USAGE = `usage: qosmark policy show [--policy FILE] [--json]
        qosmark policy check FILE... [--json]
@@ -29,11 +29,12 @@ function show(argv: string[]): number {
   const parsed = parseCommandLine(
     {
       args: argv,
-      options: { policy: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: { policy: { type: 'string' }, json: { type: 'boolean', default: false }, ...HELP_OPTION },
     },
     'policy show', POLICY_USAGE,
   );
   const { values } = parsed;
+  if (helpShown(values.help, POLICY_USAGE)) return 0;
   const policy = loadPolicy(values.policy);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(policyToDocument(policy), null, 2)}\n`);
@@ -59,8 +60,12 @@ function show(argv: string[]): number {
 }
 
 function check(argv: string[]): number {
-  const parsed = parseCommandLine({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } }, 'policy check', POLICY_USAGE);
+  const parsed = parseCommandLine(
+    { args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, ...HELP_OPTION } },
+    'policy check', POLICY_USAGE,
+  );
   const { values, positionals } = parsed;
+  if (helpShown(values.help, POLICY_USAGE)) return 0;
   if (positionals.length === 0) throw new UsageError(`policy check: expected a policy file\n${POLICY_USAGE}`);
   const results: { file: string; valid: boolean; errors: string[] }[] = [];
   for (const file of positionals) {

@@ -6,6 +6,11 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "1 file", "2 files", "1,000 files". */
+export function countOf(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
@@ -53,7 +58,7 @@ export function renderRun(summary: RunSummary, t: Timing, marking: boolean): str
   }
   if (marking) {
     lines.push(
-      `changed: DSCP on ${count(summary.dscpChanged)} packets, CoS on ${count(summary.cosChanged)}; ` +
+      `changed: DSCP on ${countOf(summary.dscpChanged, 'packet')}, CoS on ${count(summary.cosChanged)}; ` +
         `${count(summary.untaggedNoCos)} untagged (no tag to carry CoS)`,
     );
   }
@@ -73,8 +78,8 @@ export function renderRun(summary: RunSummary, t: Timing, marking: boolean): str
   const sdp = summary.sdp;
   lines.push(
     sdp.followed
-      ? `SIP/SDP: ${count(sdp.sipMessages)} SIP messages, ${count(sdp.withSdp)} with SDP; ` +
-          `${count(sdp.packetsClassifiedBySdp)} packets classified by SDP media endpoint` +
+      ? `SIP/SDP: ${countOf(sdp.sipMessages, 'SIP message')}, ${count(sdp.withSdp)} with SDP; ` +
+          `${countOf(sdp.packetsClassifiedBySdp, 'packet')} classified by SDP media endpoint` +
           (sdp.tlsConnectionsNotFollowed > 0 ? `; ${count(sdp.tlsConnectionsNotFollowed)} SIP-over-TLS connections not readable` : '')
       : 'SIP/SDP: not followed (--no-sdp, or no rule has inspect: sip)',
   );

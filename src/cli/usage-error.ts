@@ -34,10 +34,38 @@ export function parseArgsComplaint(message: string): string {
 /** parseArgs for a command, its failures turned into one-line usage errors. */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T, command: string, usage?: string): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs(config);
+    return parseArgs({ ...config, args: joinNegativeValues(config) } as T) as ReturnType<typeof parseArgs<T>>;
   } catch (err) {
     throw asUsageError(err, command, usage);
   }
+}
+
+/**
+ * `--packets -5` as `--packets=-5`: parseArgs takes a value that starts with a
+ * dash for an option, and would complain that the argument is ambiguous. A
+ * negative number after an option that takes a value is that option's value,
+ * so the option's own check says what is wrong with it ("expected a whole
+ * number").
+ */
+function joinNegativeValues(config: ParseArgsConfig): string[] | undefined {
+  const args = config.args;
+  if (args === undefined) return undefined;
+  const takesValue = (arg: string): boolean =>
+    arg.startsWith('--') && !arg.includes('=') && config.options?.[arg.slice(2)]?.type === 'string';
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (takesValue(args[i]) && i + 1 < args.length && /^-\d/.test(args[i + 1])) {
+      out.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 /** The -h/--help option every command takes; spread into its parseArgs options. */

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { auditFile, type AuditJob } from './audit.js';
 import { markFile, type MarkJob } from './mark.js';
-import type { WorkerOutcome } from './parallel.js';
+import { failedOutcome, type WorkerOutcome } from './parallel.js';
 
 const { kind, jobs, next } = workerData as { kind: 'mark' | 'audit'; jobs: (MarkJob | AuditJob)[]; next: Int32Array };
 for (let index = Atomics.add(next, 0, 1); index < jobs.length; index = Atomics.add(next, 0, 1)) {
@@ -12,8 +12,7 @@ for (let index = Atomics.add(next, 0, 1); index < jobs.length; index = Atomics.a
   try {
     outcome = { ok: true, result: kind === 'mark' ? markFile(jobs[index] as MarkJob) : auditFile(jobs[index] as AuditJob) };
   } catch (err) {
-    const e = err as Error;
-    outcome = { ok: false, errorName: e.name, message: e.message };
+    outcome = failedOutcome(err);
   }
   parentPort!.postMessage({ index, outcome });
 }

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { CaptureFileError } from './errors.js';
-import { readFully, readSome, writeAll } from './fd-io.js';
+import { bytesWrittenBefore, readFully, readSome, writeAll } from './fd-io.js';
+import { FRAMING_UNKNOWN, sniffFraming, wholeRecordBytes } from './record-framing.js';
 
 export class ByteInput {
   /** Bytes handed out so far: the file offset of the next unread byte. */
@@ -80,14 +81,39 @@ export class ByteOutput {
   /** Bytes written so far: the file offset of the next write. */
   protected written = 0;
 
+  /**
+   * Writes buf[offset, offset + length). Every caller writes whole records
+   * (pcap records, pcapng blocks, JSON lines) per call, so when a write fails
+   * (a full disk) the file is cut back to the last whole record it got
+   * (record-framing.ts): a valid file, readable up to there.
+   */
   write(buf: Uint8Array, offset: number, length: number): void {
     if (length <= 0) return;
+    if (this.written === 0) this.framing = sniffFraming(buf, offset, length);
     try {
       writeAll(this.fd, buf, offset, length);
     } catch (err) {
-      throw outputError(this.name, this.written, err);
+      const done = bytesWrittenBefore(err);
+      const keep = this.written + wholeRecordBytes(this.framing, buf, offset, done, this.written === 0);
+      const fileError = outputError(this.name, this.written + done, err) instanceof CaptureFileError;
+      throw outputError(this.name, this.written + done, err, fileError && this.cutBack(keep) ? keep : -1);
     }
     this.written += length;
+  }
+
+  /** How the file divides into records (record-framing.ts), told by its first bytes. */
+  protected framing = FRAMING_UNKNOWN;
+
+  /** Truncates a file of ours to `length` bytes; false for stdout, a device or a pipe, which have nothing to cut. */
+  protected cutBack(length: number): boolean {
+    if (!this.owned) return false;
+    try {
+      if (!fs.fstatSync(this.fd).isFile()) return false;
+      fs.ftruncateSync(this.fd, length);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -116,14 +142,17 @@ export function carryTail(output: ByteOutput | null, buf: Uint8Array, from: numb
 }
 
 /**
- * A failed write as a file error (one line naming the output, where, and the
- * OS's reason: a full disk is the user's problem, not an internal error).
- * Errors without an OS error code are passed on as they are.
+ * A failed write as a file error (one line naming the output, the byte where
+ * the write failed, and the OS's reason: a full disk is the user's problem,
+ * not an internal error), saying where the output was cut back to when it
+ * was (`keptBytes` >= 0). Errors without an OS error code are passed on as
+ * they are.
  */
-export function outputError(name: string, offset: number, err: unknown): unknown {
+export function outputError(name: string, offset: number, err: unknown, keptBytes = -1): unknown {
   if (err instanceof CaptureFileError || typeof (err as NodeJS.ErrnoException)?.code !== 'string') return err;
   if ((err as NodeJS.ErrnoException).code === 'EPIPE') return err;
-  return new CaptureFileError(name, offset, `cannot write: ${describeOsError(err)}`);
+  const kept = keptBytes >= 0 ? ` (the output keeps its first ${keptBytes} bytes, up to the last whole record)` : '';
+  return new CaptureFileError(name, offset, `cannot write: ${describeOsError(err)}${kept}`);
 }
 
 export function describeOsError(err: unknown): string {

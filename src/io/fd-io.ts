@@ -36,6 +36,19 @@ export function readFully(fd: number, buf: Uint8Array, offset: number, length: n
   return done;
 }
 
+/**
+ * How many bytes a failed writeAll/pwriteAll got out before it failed (a
+ * full disk takes part of a write): carried on the error it threw.
+ */
+export function bytesWrittenBefore(err: unknown): number {
+  return (err as { bytesWritten?: number } | null)?.bytesWritten ?? 0;
+}
+
+function withBytesWritten(err: unknown, done: number): unknown {
+  if (err !== null && typeof err === 'object') Object.assign(err, { bytesWritten: done });
+  return err;
+}
+
 export function writeAll(fd: number, buf: Uint8Array, offset: number, length: number): void {
   let done = 0;
   while (done < length) {
@@ -43,7 +56,7 @@ export function writeAll(fd: number, buf: Uint8Array, offset: number, length: nu
       done += fs.writeSync(fd, buf, offset + done, length - done);
     } catch (err) {
       if (isEagain(err)) Atomics.wait(sleeper, 0, 0, RETRY_SLEEP_MS);
-      else throw err;
+      else throw withBytesWritten(err, done);
     }
   }
 }
@@ -65,5 +78,9 @@ export function preadFully(fd: number, buf: Uint8Array, offset: number, length: 
 
 export function pwriteAll(fd: number, buf: Uint8Array, offset: number, length: number, position: number): void {
   let done = 0;
-  while (done < length) done += fs.writeSync(fd, buf, offset + done, length - done, position + done);
+  try {
+    while (done < length) done += fs.writeSync(fd, buf, offset + done, length - done, position + done);
+  } catch (err) {
+    throw withBytesWritten(err, done);
+  }
 }

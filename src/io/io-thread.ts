@@ -68,6 +68,9 @@ export interface IoErrorMessage {
   code?: string;
   errno?: number;
   syscall?: string;
+  /** A failed write: the file offset of its slot's first byte, and of the byte it failed at (-1 for reads). */
+  slotStart: number;
+  failedAt: number;
 }
 
 /** The thread body. Self-contained: it is run from its source text. */
@@ -82,6 +85,9 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
   const waitMain = (seen: number): void => {
     Atomics.wait(ctl, L.TO_WORKER, seen);
   };
+  // The slot being written and how far it got, for the report of a failed write.
+  let slotStart = -1;
+  let failedAt = -1;
   try {
     // Fault the slot pages in here, on this thread's core, rather than on the main thread at its
     // first copy into each (a fresh page costs microseconds on a VM). An atomic exchange of a word
@@ -111,7 +117,12 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
         const at = offsets[i];
         const base = i * slotSize;
         let w = 0;
-        while (w < len) w += fs.writeSync(fd, data, base + w, len - w, at + w);
+        slotStart = at;
+        failedAt = at;
+        while (w < len) {
+          w += fs.writeSync(fd, data, base + w, len - w, at + w);
+          failedAt = at + w;
+        }
         done++;
         Atomics.store(ctl, L.CONSUMED, done);
         toMain();
@@ -145,7 +156,14 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const report: IoErrorMessage = { message: String(e?.message ?? err), code: e?.code, errno: e?.errno, syscall: e?.syscall };
+    const report: IoErrorMessage = {
+      message: String(e?.message ?? err),
+      code: e?.code,
+      errno: e?.errno,
+      syscall: e?.syscall,
+      slotStart,
+      failedAt,
+    };
     d.port.postMessage(report);
     Atomics.store(ctl, L.FAILED, 1);
   } finally {
@@ -213,13 +231,19 @@ export class IoThread {
     }
   }
 
-  /** Throws the thread's I/O error, rebuilt with the same message and code, if it had one. */
-  throwIfFailed(): void {
-    if (Atomics.load(this.ctl, CTL.FAILED) === 0) return;
+  /** The thread's I/O error, if it had one. */
+  failureReport(): IoErrorMessage | undefined {
+    if (Atomics.load(this.ctl, CTL.FAILED) === 0) return undefined;
     const got = receiveMessageOnPort(this.port)?.message as IoErrorMessage | undefined;
     // Kept for a later call: the message can be received only once.
     if (got) this.failure = got;
-    const f = this.failure ?? { message: 'I/O thread failed' };
+    return this.failure ?? { message: 'I/O thread failed', slotStart: -1, failedAt: -1 };
+  }
+
+  /** Throws the thread's I/O error, rebuilt with the same message and code, if it had one. */
+  throwIfFailed(): void {
+    const f = this.failureReport();
+    if (f === undefined) return;
     throw Object.assign(new Error(f.message), { code: f.code, errno: f.errno, syscall: f.syscall });
   }
 

@@ -25,13 +25,16 @@
  * `write` or from `close`, which first waits for every pending slot. The
  * error can differ from the synchronous path's in where it is said to be:
  * a failed direct write names its own offset, which may lie past a slot
- * whose failed write the thread has not reported yet (a full disk: the
- * synchronous path says byte 0, this one may say a later chunk's offset).
+ * whose failed write the thread has not reported yet. Either way, once the
+ * thread is done the file is cut back to the start of the earliest write
+ * call that failed (ByteOutput.write's rule: whole records only), so a full
+ * disk leaves the same valid prefix as the synchronous path.
  */
 import * as fs from 'node:fs';
 import { ByteOutput, outputError } from './byte-stream.js';
 import { STREAM_BUFFER_LEN } from './capture-file.js';
-import { pwriteAll } from './fd-io.js';
+import { bytesWrittenBefore, pwriteAll } from './fd-io.js';
+import { sniffFraming, wholeRecordBytes } from './record-framing.js';
 import { CTL, IoThread } from './io-thread.js';
 
 /**
@@ -72,18 +75,79 @@ export class WriteBehindOutput extends ByteOutput {
   constructor(fd: number, name: string, owned = true, slotSize = WRITE_BEHIND_SLOT_BYTES, slots = WRITE_BEHIND_SLOTS) {
     super(fd, name, owned);
     this.thread = new IoThread('write', fd, slotSize, slots);
+    this.slotCallStart = new Float64Array(slots);
+    this.isFile = fs.fstatSync(fd).isFile();
   }
 
   override write(buf: Uint8Array, offset: number, length: number): void {
     if (length <= 0) return;
+    if (this.position === 0) this.framing = sniffFraming(buf, offset, length);
     try {
       this.throwIfFailed();
       if (buf === this.lent && offset === 0) this.submitLent(length);
       else this.submit(buf, offset, length);
     } catch (err) {
-      // A deferred error from the thread has no exact offset of its own.
-      throw outputError(this.name, this.directAt, err);
+      this.settleFailure();
+      throw outputError(this.name, this.failedAt, err, this.isFile ? this.cutAt : -1);
     }
+  }
+
+  /**
+   * After a failed write, lets the thread finish the slots before it, so
+   * that the error can say where the file will be cut: at the earliest
+   * failure, which may be in one of those.
+   */
+  private settleFailure(): void {
+    const t = this.thread;
+    if (Atomics.load(t.ctl, CTL.STATE) === CTL.WORKER) {
+      t.wakeWorker();
+      t.waitFor(() => Atomics.load(t.ctl, CTL.CONSUMED) === this.produced);
+    }
+    this.noteThreadFailure();
+  }
+
+  /** A regular file, which a failure cuts back to its last whole record (a device has nothing to cut). */
+  private readonly isFile: boolean;
+
+  /**
+   * For each slot, the file offset where the write call it is part of began
+   * (a chunk copied into several slots is one call): a failed slot cuts the
+   * file back to there.
+   */
+  private readonly slotCallStart: Float64Array;
+  /** Where the earliest failed write failed, and where the file is cut back to once the thread is done; -1: none. */
+  private failedAt = -1;
+  private cutAt = -1;
+
+  /** Notes a failed write that leaves whole records up to `keep` and failed at `failedAt`: the earliest wins. */
+  private noteFailure(keep: number, failedAt: number): void {
+    if (this.cutAt >= 0 && this.cutAt <= keep) return;
+    this.cutAt = keep;
+    this.failedAt = failedAt;
+  }
+
+  /**
+   * Notes the thread's failed write, if it had one: the slot it stopped at is
+   * the next unconsumed, and still holds its bytes (a slot is reused only
+   * once consumed).
+   */
+  private noteThreadFailure(): void {
+    const t = this.thread;
+    const f = t.failureReport();
+    if (f === undefined || f.failedAt < 0) return;
+    const i = Atomics.load(t.ctl, CTL.CONSUMED) % t.slots;
+    this.noteFailedSlot(i, f.failedAt);
+  }
+
+  /** A slot's write failed at `failedAt`: keep its whole records when it starts a write call, else cut at the call's start. */
+  private noteFailedSlot(i: number, failedAt: number): void {
+    const t = this.thread;
+    const start = t.offsets[i];
+    if (this.slotCallStart[i] !== start) {
+      this.noteFailure(this.slotCallStart[i], failedAt);
+      return;
+    }
+    this.noteFailure(start + wholeRecordBytes(this.framing, t.data, i * t.slotSize, failedAt - start, start === 0), failedAt);
   }
 
   /**
@@ -121,6 +185,7 @@ export class WriteBehindOutput extends ByteOutput {
     if (Atomics.load(this.thread.ctl, CTL.FAILED) === 0) return;
     // Reported once, like a failing synchronous write; close() then only releases.
     this.failureReported = true;
+    this.noteThreadFailure();
     this.thread.throwIfFailed();
   }
 
@@ -131,6 +196,7 @@ export class WriteBehindOutput extends ByteOutput {
     const i = this.produced % t.slots;
     ctl[CTL.LENS + i] = length;
     t.offsets[i] = this.position;
+    this.slotCallStart[i] = this.position;
     this.position += length;
     this.produced++;
     this.lent = null;
@@ -140,14 +206,12 @@ export class WriteBehindOutput extends ByteOutput {
     t.wakeWorker();
   }
 
-  /** Where the failed direct write began, or -1 when the thread's write failed. */
-  private directAt = -1;
-
   /** Copies the chunk into free slots; what finds none free is written here, at its offset. */
   private submit(buf: Uint8Array, offset: number, length: number): void {
     const t = this.thread;
     const ctl = t.ctl;
-    let at = this.position;
+    const callStart = this.position;
+    let at = callStart;
     this.position += length;
     let submitted = false;
     while (length > 0) {
@@ -160,7 +224,10 @@ export class WriteBehindOutput extends ByteOutput {
           pwriteAll(this.fd, buf, offset, length, at);
         } catch (err) {
           this.failureReported = true;
-          this.directAt = at;
+          const done = bytesWrittenBefore(err);
+          // Only a part written here from the call's start can keep its records; a later part cuts at the start.
+          const whole = at === callStart ? wholeRecordBytes(this.framing, buf, offset, done, callStart === 0) : 0;
+          this.noteFailure(callStart + whole, at + done);
           throw err;
         }
         this.stats.directWrites++;
@@ -171,6 +238,7 @@ export class WriteBehindOutput extends ByteOutput {
       t.data.set(buf.subarray(offset, offset + n), i * t.slotSize);
       ctl[CTL.LENS + i] = n;
       t.offsets[i] = at;
+      this.slotCallStart[i] = callStart;
       this.produced++;
       this.stats.slotWrites++;
       Atomics.store(ctl, CTL.PRODUCED, this.produced);
@@ -193,7 +261,8 @@ export class WriteBehindOutput extends ByteOutput {
     try {
       this.finish();
     } catch (err) {
-      throw outputError(this.name, -1, err);
+      // finish() has waited for the thread and noted every failure.
+      throw outputError(this.name, this.failedAt, err, this.isFile ? this.cutAt : -1);
     }
   }
 
@@ -208,17 +277,25 @@ export class WriteBehindOutput extends ByteOutput {
         if (this.failureReported) return;
         for (let s = Atomics.load(ctl, CTL.CONSUMED); s < this.produced; s++) {
           const i = s % t.slots;
-          pwriteAll(this.fd, t.data, i * t.slotSize, ctl[CTL.LENS + i], t.offsets[i]);
+          try {
+            pwriteAll(this.fd, t.data, i * t.slotSize, ctl[CTL.LENS + i], t.offsets[i]);
+          } catch (err) {
+            this.noteFailedSlot(i, t.offsets[i] + bytesWrittenBefore(err));
+            throw err;
+          }
         }
       } else {
         // Even after a reported failure, the thread must be done with the descriptor before it is closed.
         t.wakeWorker();
         t.waitFor(() => Atomics.load(ctl, CTL.CONSUMED) === this.produced);
+        // A slot before a failed direct write may have failed too: the earliest failure is where the file is cut.
+        this.noteThreadFailure();
         if (this.failureReported) return;
         t.throwIfFailed();
         if (Atomics.load(ctl, CTL.CONSUMED) !== this.produced) throw new Error(`${this.name}: write-behind thread stopped early`);
       }
     } finally {
+      if (this.cutAt >= 0 && this.isFile) this.cutBack(this.cutAt);
       t.stop();
       t.dispose();
       if (this.owned) fs.closeSync(this.fd);

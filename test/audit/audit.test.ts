@@ -113,7 +113,7 @@ describe('audit', () => {
     // The voice conversation (5 packets) is EF one way and CS5 the other: its 3 CS5 packets are mismarked.
     expect(ids['direction-mismatch']).toBe(3);
     expect(report.diagnoses.find((d: { id: string }) => d.id === 'direction-mismatch')).toMatchObject({
-      message: expect.stringMatching(/^1 conversation \(5 packets, 3 mismarked\) marked differently in their two directions: /),
+      message: expect.stringMatching(/^1 conversation \(5 packets, 3 mismarked\) marked differently in its two directions: /),
       fix: null,
     });
     // Every diagnosis has a fix, null where the cause is only narrowed down.
@@ -209,6 +209,44 @@ describe('audit', () => {
     const missing = qosmark('audit', path.join(tmp, 'absent.pcap'), '-q');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^qosmark: .*absent\.pcap: no such file or directory\n$/);
+  });
+});
+
+describe('audit outputs: stdout and the input itself', () => {
+  it('--html - writes the page to stdout and the text report to stderr; one of --json, --packets -, --html - has stdout', () => {
+    const file = write('html-stdout.pcap', [ethIpv4({ sport: 20000, dport: 20002, dscp: 40, pcp: 5 })]);
+    const r = qosmark('audit', file, '--html', '-');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^<!DOCTYPE html>/);
+    expect(r.stdout).toContain('<svg');
+    expect(r.stderr).toMatch(/^qosmark audit: .*html-stdout\.pcap \(pcap\), policy built-in\n1 packets?, /);
+    expect(fs.existsSync('-')).toBe(false);
+    for (const [args, complaint] of [
+      [['--json', '--html', '-'], '--json and --html - both want stdout'],
+      [['--packets', '-', '--html', '-'], '--packets - and --html - both want stdout'],
+      [['--json', '--packets', '-', '--html', '-'], '--json and --packets - and --html - all want stdout'],
+    ] as const) {
+      const bad = qosmark('audit', file, ...args);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toBe(`qosmark: audit: ${complaint}\n`);
+    }
+  });
+
+  it('refuses --html or --packets naming the input (through a link too), and leaves the input whole', () => {
+    const file = write('self.pcap', [ethIpv4({ sport: 20000, dport: 20002, dscp: 40, pcp: 5 })]);
+    const before = fs.readFileSync(file);
+    const link = path.join(tmp, 'self-link.pcap');
+    fs.symlinkSync(file, link);
+    for (const [option, target] of [
+      ['--html', file],
+      ['--packets', file],
+      ['--html', link],
+    ]) {
+      const r = qosmark('audit', file, option, target, '-q');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`qosmark: audit: ${target}: ${option} file is the input file; refusing to overwrite it\n`);
+      expect(fs.readFileSync(file)).toEqual(before);
+    }
   });
 });
 

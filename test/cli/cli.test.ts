@@ -446,5 +446,13 @@ describe('every command’s help', () => {
       expect(r.out).toMatch(new RegExp(`^usage: qosmark ${command}\\b`));
       expect(r.err).toBe('');
     }
+    // `qosmark help COMMAND` is the same, as with git.
+    expect(cli(['help', command]).out).toBe(cli([command, '--help']).out);
+  });
+
+  it.each(['show', 'check'])('qosmark policy %s --help: the policy usage, exit 0', (sub) => {
+    const r = cli(['policy', sub, '--help']);
+    expect([r.status, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/^usage: qosmark policy show/);
   });
 });

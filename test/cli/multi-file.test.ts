@@ -59,6 +59,44 @@ describe('mark --out-dir with several files', () => {
     }
   });
 
+  it('every input failing (a missing file, an output that would be the input): one line each, exit 2, no crash', () => {
+    const missing = path.join(tmp, 'no-such.pcap');
+    const text = run('mark', missing, '--out-dir', path.join(tmp, 'o-missing'));
+    expect(text.status).toBe(2);
+    expect(text.stdout).toBe('qosmark mark: 0 files marked, 1 not (errors below)\n');
+    expect(text.stderr).toBe(`qosmark: ${missing}: no such file or directory\n`);
+    // The input's own directory as --out-dir: the output would be the input.
+    const here = path.join(tmp, 'here');
+    fs.mkdirSync(here, { recursive: true });
+    const own = path.join(here, 'own.pcap');
+    fs.copyFileSync(inputs[0], own);
+    const refused = run('mark', own, missing, '--out-dir', here, '-q');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n').sort()).toEqual(
+      [`qosmark: mark: ${own}: output is the input file; refusing to overwrite it`, `qosmark: ${missing}: no such file or directory`].sort(),
+    );
+    expect(fs.readFileSync(own)).toEqual(fs.readFileSync(inputs[0]));
+  });
+
+  it('--json lists a file that could not be read with its error, in input order, beside the others', () => {
+    const missing = path.join(tmp, 'no-such.pcap');
+    const r = run('mark', missing, inputs[0], '--out-dir', path.join(tmp, 'o-json'), '--json');
+    expect(r.status).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files.map((f: { input: string }) => f.input)).toEqual([missing, inputs[0]]);
+    expect(doc.files[0]).toEqual({
+      command: 'mark',
+      input: missing,
+      output: path.join(tmp, 'o-json', 'no-such.pcap'),
+      error: { file: missing, offset: -1, message: 'no such file or directory' },
+    });
+    expect(doc.files[1].error).toBeNull();
+    expect(doc.total.packets).toBe(doc.files[1].packets);
+    const audit = JSON.parse(run('audit', missing, inputs[0], '--json').stdout);
+    expect(audit.files[0]).toEqual({ command: 'audit', input: missing, error: { file: missing, offset: -1, message: 'no such file or directory' } });
+    expect(audit.files[1].input).toBe(inputs[0]);
+  });
+
   it('refuses several inputs without --out-dir, and two inputs with one name', () => {
     expect(run('mark', inputs[0], inputs[1], '-o', path.join(tmp, 'x.pcap')).status).toBe(2);
     const r = run('mark', inputs[0], inputs[0], '--out-dir', path.join(tmp, 'o3'));

@@ -28,8 +28,20 @@ describe('parseCommandLine turns parseArgs failures into one short line', () => 
     const both = (opt: string, form: string) =>
       `mark: option '${opt}' argument is ambiguous. Did you forget to specify the option argument for '${opt}'? ` +
       `To specify an option argument starting with a dash use ${form}.`;
-    expect(complaint(['--output', '-5'])).toBe(both('--output', "'--output=-XYZ'"));
+    expect(complaint(['--output', '-x'])).toBe(both('--output', "'--output=-XYZ'"));
     expect(complaint(['-o', '--quiet'])).toBe(both('-o', "'--output=-XYZ' or '-o-XYZ'"));
+  });
+
+  it('a negative number after a long option that takes a value is its value (the option\'s own check judges it)', () => {
+    const parse = (args: string[]) =>
+      parseCommandLine({ args, allowPositionals: true, options: { packets: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } }, 'gen');
+    expect(parse(['--packets', '-5', 'x']).values.packets).toBe('-5');
+    expect(parse(['--packets', '-0.5']).values.packets).toBe('-0.5');
+    expect(parse(['--packets=-5']).values.packets).toBe('-5');
+    // After --, everything is positional, as parseArgs has it.
+    expect(parse(['--', '--packets', '-5']).positionals).toEqual(['--packets', '-5']);
+    // Not a number: still the ambiguity parseArgs reports.
+    expect(() => parse(['--packets', '-q'])).toThrow(/argument is ambiguous/);
   });
 
   it('a positional argument where none is taken', () => {

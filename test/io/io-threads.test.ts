@@ -274,7 +274,7 @@ describe('I/O errors in the threads', () => {
   it('a write error on the last chunk surfaces from close', () => {
     const out = new WriteBehindOutput(fs.openSync('/dev/full', 'w'), '/dev/full', true, 4096, 4).awaitThread();
     out.write(new Uint8Array(100), 0, 100);
-    expect(() => out.close()).toThrow('/dev/full: cannot write: no space left on device');
+    expect(() => out.close()).toThrow('/dev/full: byte 0: cannot write: no space left on device');
   });
 
   it('a read error (EISDIR) in the read-ahead thread is thrown', () => {

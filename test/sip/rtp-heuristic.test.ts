@@ -82,7 +82,7 @@ describe('audit --rtp-heuristic', () => {
       expect(report.rtpHeuristic.conversations).toHaveLength(1);
       expect(report.rtpHeuristic.conversations[0]).toMatchObject({ aPort: 20000, bPort: 30000, class: 'video' });
       const text = spawnSync(process.execPath, [cli, 'audit', file, '--rtp-heuristic'], { encoding: 'utf8' });
-      expect(text.stdout).toContain('RTP heuristic: 1 flows judged video by payload size, 1 left with their port class');
+      expect(text.stdout).toContain('RTP heuristic: 1 flow judged video by payload size (the first 7 packets of each taken as voice, before the judgement), 1 left with their port class');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
