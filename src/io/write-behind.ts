@@ -27,8 +27,10 @@
  * a failed direct write names its own offset, which may lie past a slot
  * whose failed write the thread has not reported yet. Either way, once the
  * thread is done the file is cut back to the start of the earliest write
- * call that failed (ByteOutput.write's rule: whole records only), so a full
- * disk leaves the same valid prefix as the synchronous path.
+ * call that failed, keeping the whole records it got (ByteOutput.write's
+ * rule). The prefix kept can be shorter than the synchronous path's: a
+ * direct write at a later offset may take the disk's last free pages before
+ * the thread writes an earlier slot, and then the cut is at that slot.
  */
 import * as fs from 'node:fs';
 import { ByteOutput, outputError } from './byte-stream.js';
