@@ -51,7 +51,12 @@ export const MAX_CLASSES = 255;
 /** The summary and audit name packets that no rule matches "default". */
 const RESERVED_CLASS = 'default';
 
-const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value));
+/** A bad value as the error shows it: JSON, cut to a line's worth (a binary file is one huge string). */
+const SHOWN_VALUE_MAX = 80;
+const show = (value: unknown): string => {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length <= SHOWN_VALUE_MAX ? text : `${text.slice(0, SHOWN_VALUE_MAX)}... (${text.length} characters)`;
+};
 
 type Json = Record<string, unknown>;
 
@@ -161,6 +166,9 @@ function yaml(): typeof YamlModule {
   return yamlModule;
 }
 
+/** YAML alias uses allowed when the document is expanded: a policy needs few, an alias bomb millions. */
+const MAX_ALIAS_COUNT = 100;
+
 export function parsePolicy(text: string, source: string): Policy {
   const { parseDocument } = yaml();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -174,7 +182,14 @@ export function parsePolicy(text: string, source: string): Policy {
     });
     throw new PolicyError(source, issues);
   }
-  return validatePolicy(doc.toJS({ maxAliasCount: 100 }), source, classOrder(doc));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package refuses aliases that expand past the bound ("billion laughs").
+    throw new PolicyError(source, [{ path: '', message: `not usable as a policy: ${(err as Error).message}` }]);
+  }
+  return validatePolicy(value, source, classOrder(doc));
 }
 
 /**

@@ -222,9 +222,8 @@ export function streamPcapng(
               : le ? u16le(buf, pos + OPB_INTERFACE) : u16be(buf, pos + OPB_INTERFACE);
           const capLen = le ? u32le(buf, pos + EPB_CAPLEN) : u32be(buf, pos + EPB_CAPLEN);
           if (iface >= ifaces.count) fail(pos, `packet ${frames + 1} is on interface ${iface}, which is not defined`);
-          if (capLen > MAX_RECORD_LEN || EPB_DATA + capLen + 4 > len) {
-            fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than its block of ${len} bytes holds`);
-          }
+          if (capLen > MAX_RECORD_LEN) fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than the 256 KiB limit`);
+          if (EPB_DATA + capLen + 4 > len) fail(pos, `packet ${frames + 1} claims ${capLen} captured bytes, more than its block of ${len} bytes holds`);
           const high = le ? u32le(buf, pos + EPB_TS_HIGH) : u32be(buf, pos + EPB_TS_HIGH);
           const low = le ? u32le(buf, pos + EPB_TS_LOW) : u32be(buf, pos + EPB_TS_LOW);
           const wireLen = le ? u32le(buf, pos + EPB_ORIGLEN) : u32be(buf, pos + EPB_ORIGLEN);
@@ -237,11 +236,15 @@ export function streamPcapng(
           // Simple packet blocks belong to interface 0 and carry no timestamp.
           if (len < SPB_MIN_LEN) fail(pos, `simple packet block of ${len} bytes is shorter than 16`);
           if (ifaces.count === 0) fail(pos, `packet ${frames + 1} (simple packet block) comes before any interface is defined`);
+          // Its captured part is min(snap length, original length) (RFC-draft pcapng 4.4): a block
+          // without room for that many bytes is damaged, as tshark also says.
           const wireLen = le ? u32le(buf, pos + SPB_ORIGLEN) : u32be(buf, pos + SPB_ORIGLEN);
-          const room = len - SPB_DATA - 4;
           const snap = ifaces.snapLen[0];
-          let capLen = wireLen < room ? wireLen : room;
-          if (snap > 0 && snap < capLen) capLen = snap;
+          const capLen = snap > 0 && snap < wireLen ? snap : wireLen;
+          if (capLen > MAX_RECORD_LEN) fail(pos, `packet ${frames + 1} (simple packet block) has ${capLen} captured bytes, more than the 256 KiB limit`);
+          if (SPB_DATA + capLen + 4 > len) {
+            fail(pos, `simple packet block of ${len} bytes is too small for its ${capLen} bytes of packet data (the smaller of its original length and the snap length)`);
+          }
           handler.handle(buf, pos + SPB_DATA, capLen, wireLen, ifaces.linkType[0], 0, 0);
           frames++;
           break;

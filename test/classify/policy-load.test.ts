@@ -335,6 +335,21 @@ rules:
     expect(errorsOf('{"classes": {"v": {"dscp": 46}}')[0]).toMatch(/^line \d+, column \d+: not valid YAML or JSON: /);
   });
 
+  it('a YAML alias bomb ("billion laughs") is a policy error, not an exception of another kind', () => {
+    const levels = ['a: &a [x,x,x,x,x,x,x,x,x]'];
+    for (const name of 'bcdefg') levels.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(name.charCodeAt(0) - 1)}`).join(',')}]`);
+    expect(errorsOf(`${levels.join('\n')}\n`)).toEqual(['not usable as a policy: Excessive alias count indicates a resource exhaustion attack']);
+    // A few aliases, as a hand-written policy may use, are fine.
+    expect(errorsOf('m: &m {dscp: EF}\nclasses: {v: *m, w: *m}\n')).toEqual(['m: unknown key (expected one of: classes, rules, default, media)']);
+  });
+
+  it('a long bad value is shown cut to a line, with its length', () => {
+    const long = 'x'.repeat(5000);
+    expect(errorsOf(`classes: {v: {dscp: ${long}}}\n`)).toEqual([
+      `classes.v.dscp: "${'x'.repeat(79)}... (5002 characters): DSCP must be 0 to 63, a PHB name (EF, VA, CS0-CS7, AF11-AF43, DF, BE) or keep`,
+    ]);
+  });
+
   it('a YAML syntax error says where it is (line and column)', () => {
     const errs = errorsOf('classes:\n  v: {dscp: EF}\n  v: {dscp: CS3}\n');
     expect(errs[0]).toMatch(/line \d+, column \d+/);

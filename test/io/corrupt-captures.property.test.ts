@@ -389,10 +389,12 @@ function pcapngVerdict(b: Uint8Array, dv: DataView): Verdict {
         break;
       }
       case 3: {
-        // simple packet: original length, then the packet cut to the block and to interface 0's snap length
+        // simple packet: original length, then min(original length, interface 0's snap length) bytes,
+        // which the block must have room for
         if (len < 16 || interfaces === 0) return fault;
-        let captured = Math.min(dv.getUint32(at + 8, le), len - 16);
+        let captured = dv.getUint32(at + 8, le);
         if (snapLen0 > 0) captured = Math.min(captured, snapLen0);
+        if (captured > 262144 || captured > len - 16) return fault;
         frames.push(b.subarray(at + 12, at + 12 + captured));
         break;
       }

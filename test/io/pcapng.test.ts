@@ -16,6 +16,7 @@ import { ByteInput, ByteOutput } from '../../src/io/byte-stream.js';
 import { STREAM_BUFFER_LEN, openCapture } from '../../src/io/capture-file.js';
 import { CaptureFileError } from '../../src/io/errors.js';
 import type { FrameHandler } from '../../src/io/frame-handler.js';
+import { MAX_RECORD_LEN } from '../../src/io/pcap.js';
 import { TimestampSplitter } from '../../src/io/pcapng.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qosmark-pcapng-'));
@@ -357,6 +358,41 @@ describe('pcapng timestamps', () => {
       ]);
       expect(r.delivered[0].data).toEqual(pattern(61, 8));
       expect(r.delivered[1].data).toEqual(big.subarray(0, 96));
+    }
+  });
+
+  it('a simple packet block with less room than min(snaplen, original length) is damaged (as tshark says), not cut to its room', () => {
+    for (const [snapLen, orig, data, want] of [
+      [0, 98, 64, 98], // no snap length: all 98 bytes were captured, 64 are there
+      [96, 1500, 64, 96], // snap length 96: 96 bytes were captured, 64 are there
+    ] as const) {
+      const w = new W(true);
+      const cap = new Capture().add(shb(w)).add(idb(w, { linkType: 1, snapLen })).packet(epb(w, 0, 0n, pattern(60, 1)));
+      const at = cap.size;
+      cap.add(spb(w, pattern(data, 2), orig));
+      const r = run(cap.bytes());
+      expect(r.delivered.map((d) => d.capLen)).toEqual([60]);
+      expect(r.error?.offset).toBe(at);
+      expect(r.error?.what).toBe(
+        `simple packet block of ${16 + data} bytes is too small for its ${want} bytes of packet data (the smaller of its original length and the snap length)`,
+      );
+    }
+  });
+
+  it('a packet over 256 KiB is refused for that, in an enhanced or a simple packet block', () => {
+    const w = new W(true);
+    const big = pattern(MAX_RECORD_LEN + 4, 3);
+    for (const [block, what] of [
+      [epb(w, 0, 0n, big), `packet 1 claims ${MAX_RECORD_LEN + 4} captured bytes, more than the 256 KiB limit`],
+      [spb(w, big), `packet 1 (simple packet block) has ${MAX_RECORD_LEN + 4} captured bytes, more than the 256 KiB limit`],
+    ] as const) {
+      // Snap length 0 (none): the simple packet block's 256 KiB + 4 bytes were all captured.
+      const cap = new Capture().add(shb(w)).add(idb(w, { linkType: 1, snapLen: 0 }));
+      const at = cap.size;
+      cap.add(block);
+      const r = run(cap.bytes());
+      expect(r.error?.offset).toBe(at);
+      expect(r.error?.what).toBe(what);
     }
   });
 
