@@ -25,7 +25,7 @@ const FH_LINKTYPE = 20;
 /** Record header offsets. */
 const RH_TS_SEC = 0;
 const RH_TS_FRAC = 4;
-const RH_INCL_LEN = 8;
+export const RH_INCL_LEN = 8;
 const RH_ORIG_LEN = 12;
 
 /**

@@ -25,11 +25,11 @@ export const BT_EPB = 0x00000006;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const BLOCK_TYPE = 0;
-const BLOCK_LEN = 4;
-const BLOCK_MIN_LEN = 12;
+export const BLOCK_LEN = 4;
+export const BLOCK_MIN_LEN = 12;
 /** Header (type, length) plus trailer (length). */
 const BLOCK_FRAMING_LEN = 12;
-const SHB_BYTE_ORDER = 8;
+export const SHB_BYTE_ORDER = 8;
 const SHB_MIN_LEN = 28;
 
 const IDB_LINKTYPE = 8;

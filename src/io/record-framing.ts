@@ -10,8 +10,8 @@
  * write began, which every writer here calls at a record boundary.
  */
 import { u32be, u32le } from './endian.js';
-import { BT_SHB, BYTE_ORDER_MAGIC } from './pcapng.js';
-import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, PCAP_RECORD_HEADER_LEN } from './pcap.js';
+import { BLOCK_LEN, BLOCK_MIN_LEN, BT_SHB, BYTE_ORDER_MAGIC, SHB_BYTE_ORDER } from './pcapng.js';
+import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, PCAP_RECORD_HEADER_LEN, RH_INCL_LEN } from './pcap.js';
 
 export const FRAMING_UNKNOWN = -1;
 /** Whole write calls only. */
@@ -22,12 +22,6 @@ export const FRAMING_PCAPNG_LE = 3;
 export const FRAMING_PCAPNG_BE = 4;
 export const FRAMING_LINES = 5;
 
-/** pcap: the included length sits at byte 8 of the record header. */
-const PCAP_INCL_LEN = 8;
-/** pcapng: every block is type (4), total length (4), body, total length (4). */
-const PCAPNG_BLOCK_LEN = 4;
-const PCAPNG_MIN_BLOCK_LEN = 12;
-const PCAPNG_SHB_BYTE_ORDER = 8;
 const NEWLINE = 0x0a;
 const OPEN_BRACE = 0x7b;
 
@@ -41,9 +35,9 @@ export function sniffFraming(buf: Uint8Array, off: number, len: number): number 
   if (len < 4) return FRAMING_NONE;
   if (isPcapMagic(u32le(buf, off))) return FRAMING_PCAP_LE;
   if (isPcapMagic(u32be(buf, off))) return FRAMING_PCAP_BE;
-  if (u32le(buf, off) === BT_SHB && len >= PCAPNG_SHB_BYTE_ORDER + 4) {
-    if (u32le(buf, off + PCAPNG_SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_LE;
-    if (u32be(buf, off + PCAPNG_SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_BE;
+  if (u32le(buf, off) === BT_SHB && len >= SHB_BYTE_ORDER + 4) {
+    if (u32le(buf, off + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_LE;
+    if (u32be(buf, off + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_BE;
   }
   return FRAMING_NONE;
 }
@@ -72,7 +66,7 @@ function wholePcapRecords(buf: Uint8Array, off: number, n: number, le: boolean, 
   if (n < headerLen) return 0;
   let pos = headerLen;
   while (pos + PCAP_RECORD_HEADER_LEN <= n) {
-    const at = off + pos + PCAP_INCL_LEN;
+    const at = off + pos + RH_INCL_LEN;
     const end = pos + PCAP_RECORD_HEADER_LEN + (le ? u32le(buf, at) : u32be(buf, at));
     if (end > n) break;
     pos = end;
@@ -83,11 +77,11 @@ function wholePcapRecords(buf: Uint8Array, off: number, n: number, le: boolean, 
 function wholePcapngBlocks(buf: Uint8Array, off: number, n: number, sectionLe: boolean): number {
   let le = sectionLe;
   let pos = 0;
-  while (pos + PCAPNG_MIN_BLOCK_LEN <= n) {
+  while (pos + BLOCK_MIN_LEN <= n) {
     // A section header block sets the byte order of the blocks after it.
-    if (u32le(buf, off + pos) === BT_SHB) le = u32le(buf, off + pos + PCAPNG_SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC;
-    const len = le ? u32le(buf, off + pos + PCAPNG_BLOCK_LEN) : u32be(buf, off + pos + PCAPNG_BLOCK_LEN);
-    if (len < PCAPNG_MIN_BLOCK_LEN || pos + len > n) break;
+    if (u32le(buf, off + pos) === BT_SHB) le = u32le(buf, off + pos + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC;
+    const len = le ? u32le(buf, off + pos + BLOCK_LEN) : u32be(buf, off + pos + BLOCK_LEN);
+    if (len < BLOCK_MIN_LEN || pos + len > n) break;
     pos += len;
   }
   return pos;
