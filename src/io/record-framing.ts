@@ -75,16 +75,32 @@ function wholePcapRecords(buf: Uint8Array, off: number, n: number, le: boolean, 
 }
 
 function wholePcapngBlocks(buf: Uint8Array, off: number, n: number, sectionLe: boolean): number {
+  // The section's byte order at a later write call is not known here (a later section may have
+  // the other order), so a block counts only when its trailing length repeats its leading one, in
+  // the order tried first or else the other.
   let le = sectionLe;
   let pos = 0;
   while (pos + BLOCK_MIN_LEN <= n) {
     // A section header block sets the byte order of the blocks after it.
     if (u32le(buf, off + pos) === BT_SHB) le = u32le(buf, off + pos + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC;
-    const len = le ? u32le(buf, off + pos + BLOCK_LEN) : u32be(buf, off + pos + BLOCK_LEN);
-    if (len < BLOCK_MIN_LEN || pos + len > n) break;
+    let len = framedBlockLen(buf, off, pos, n, le);
+    if (len < 0) {
+      len = framedBlockLen(buf, off, pos, n, !le);
+      if (len < 0) break;
+      le = !le;
+    }
     pos += len;
   }
   return pos;
+}
+
+/** The length of the whole block at `pos` read in one byte order, or -1 when it does not fit in `n` or its trailer disagrees. */
+function framedBlockLen(buf: Uint8Array, off: number, pos: number, n: number, le: boolean): number {
+  const at = off + pos + BLOCK_LEN;
+  const len = le ? u32le(buf, at) : u32be(buf, at);
+  if (len < BLOCK_MIN_LEN || len % 4 !== 0 || pos + len > n) return -1;
+  const trailer = off + pos + len - 4;
+  return (le ? u32le(buf, trailer) : u32be(buf, trailer)) === len ? len : -1;
 }
 
 function wholeLines(buf: Uint8Array, off: number, n: number): number {

@@ -101,11 +101,53 @@ export class WriteBehindOutput extends ByteOutput {
    */
   private settleFailure(): void {
     const t = this.thread;
-    if (Atomics.load(t.ctl, CTL.STATE) === CTL.WORKER) {
+    if (this.takeOverIfIdle()) {
+      // The thread never started, and now never will: the slots it did not write are written
+      // here, after giving back the space the later direct writes took (they are past the cut
+      // anyway), so that the output keeps as many whole records as the disk holds.
+      const first = Atomics.load(t.ctl, CTL.CONSUMED);
+      if (first < this.produced && this.isFile) {
+        this.cutBack(t.offsets[first % t.slots]);
+        const last = (this.produced - 1) % t.slots;
+        try {
+          this.writePendingHere();
+          // All written: the direct writes after them went with the cut, so keep the slots' whole records at most.
+          const keep = this.slotKeep(last, t.ctl[CTL.LENS + last]);
+          if (keep < this.cutAt) this.cutAt = keep;
+        } catch {
+          // Noted by writePendingHere: the earliest failure decides the cut.
+        }
+      }
+    } else {
       t.wakeWorker();
       t.waitFor(() => Atomics.load(t.ctl, CTL.CONSUMED) === this.produced);
     }
     this.noteThreadFailure();
+  }
+
+  /** True once the main thread has taken the I/O over from a thread that had not started. */
+  private tookOver = false;
+
+  /** Takes the I/O over when the thread has not started (it will then find the file closed); true when taken. */
+  private takeOverIfIdle(): boolean {
+    if (!this.tookOver && Atomics.compareExchange(this.thread.ctl, CTL.STATE, CTL.IDLE, CTL.CLOSED) === CTL.IDLE) this.tookOver = true;
+    return this.tookOver;
+  }
+
+  /** Writes, in order, the slots the thread never took; a failure is noted and thrown. */
+  private writePendingHere(): void {
+    const t = this.thread;
+    const ctl = t.ctl;
+    for (let s = Atomics.load(ctl, CTL.CONSUMED); s < this.produced; s++) {
+      const i = s % t.slots;
+      try {
+        pwriteAll(this.fd, t.data, i * t.slotSize, ctl[CTL.LENS + i], t.offsets[i]);
+      } catch (err) {
+        this.noteFailedSlot(i, t.offsets[i] + bytesWrittenBefore(err));
+        throw err;
+      }
+      Atomics.store(ctl, CTL.CONSUMED, s + 1);
+    }
   }
 
   /** A regular file, which a failure cuts back to its last whole record (a device has nothing to cut). */
@@ -123,7 +165,10 @@ export class WriteBehindOutput extends ByteOutput {
 
   /** Notes a failed write that leaves whole records up to `keep` and failed at `failedAt`: the earliest wins. */
   private noteFailure(keep: number, failedAt: number): void {
-    if (this.cutAt >= 0 && this.cutAt <= keep) return;
+    if (this.cutAt >= 0 && this.cutAt <= keep) {
+      if (this.cutAt === keep && failedAt < this.failedAt) this.failedAt = failedAt;
+      return;
+    }
     this.cutAt = keep;
     this.failedAt = failedAt;
   }
@@ -143,13 +188,19 @@ export class WriteBehindOutput extends ByteOutput {
 
   /** A slot's write failed at `failedAt`: keep its whole records when it starts a write call, else cut at the call's start. */
   private noteFailedSlot(i: number, failedAt: number): void {
+    this.noteFailure(this.slotKeep(i, failedAt - this.thread.offsets[i]), failedAt);
+  }
+
+  /**
+   * The file length that keeps whole records when slot i's first `bytes` are
+   * its last written: its whole records when the slot starts a write call,
+   * else the start of the call it is part of.
+   */
+  private slotKeep(i: number, bytes: number): number {
     const t = this.thread;
     const start = t.offsets[i];
-    if (this.slotCallStart[i] !== start) {
-      this.noteFailure(this.slotCallStart[i], failedAt);
-      return;
-    }
-    this.noteFailure(start + wholeRecordBytes(this.framing, t.data, i * t.slotSize, failedAt - start, start === 0), failedAt);
+    if (this.slotCallStart[i] !== start) return this.slotCallStart[i];
+    return start + wholeRecordBytes(this.framing, t.data, i * t.slotSize, bytes, start === 0);
   }
 
   /**
@@ -274,18 +325,11 @@ export class WriteBehindOutput extends ByteOutput {
     const t = this.thread;
     const ctl = t.ctl;
     try {
-      if (Atomics.compareExchange(ctl, CTL.STATE, CTL.IDLE, CTL.CLOSED) === CTL.IDLE) {
-        // The thread never started: write what is pending here; it will find the file closed.
+      if (this.takeOverIfIdle()) {
+        // The thread never started: what is pending is written here (after a reported failure,
+        // settleFailure has done so already).
         if (this.failureReported) return;
-        for (let s = Atomics.load(ctl, CTL.CONSUMED); s < this.produced; s++) {
-          const i = s % t.slots;
-          try {
-            pwriteAll(this.fd, t.data, i * t.slotSize, ctl[CTL.LENS + i], t.offsets[i]);
-          } catch (err) {
-            this.noteFailedSlot(i, t.offsets[i] + bytesWrittenBefore(err));
-            throw err;
-          }
-        }
+        this.writePendingHere();
       } else {
         // Even after a reported failure, the thread must be done with the descriptor before it is closed.
         t.wakeWorker();

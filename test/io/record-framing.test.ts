@@ -96,6 +96,30 @@ describe('wholeRecordBytes', () => {
     expect(wholeRecordBytes(FRAMING_PCAPNG_LE, two, 0, two.length, true)).toBe(two.length);
   });
 
+  it('a later write call in a section of the other byte order: blocks are told by their trailing length', () => {
+    // Big-endian enhanced packet blocks of 256 and 100 bytes: read little-endian, 256 (00 00 01 00)
+    // would be 65536, a plausible length; its trailer does not repeat it, so the walk switches order.
+    const beEpb = (total: number): Uint8Array => {
+      const b = new Uint8Array(total);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, 6);
+      dv.setUint32(4, total);
+      dv.setUint32(20, total - 32);
+      dv.setUint32(24, total - 32);
+      dv.setUint32(total - 4, total);
+      return b;
+    };
+    const blocks = [beEpb(256), ...Array.from({ length: 700 }, () => beEpb(100))];
+    const call = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of blocks) {
+      call.set(b, at);
+      at += b.length;
+    }
+    expect(wholeRecordBytes(FRAMING_PCAPNG_LE, call, 0, call.length, false)).toBe(call.length);
+    expect(wholeRecordBytes(FRAMING_PCAPNG_LE, call, 0, 256 + 150, false)).toBe(356);
+  });
+
   it('a block length that makes no sense stops the walk there (cut back further, never into a block)', () => {
     const bad = PCAPNG_LE.slice();
     bad[28 + 4] = 3; // the IDB claims 3 bytes

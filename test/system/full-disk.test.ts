@@ -9,13 +9,36 @@
  * of the output a run with room writes, and a capture capinfos reads to its
  * end (or JSON Lines that parse line by line).
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './support/proc.js';
 import { ensureBuilt, QOSMARK_CLI } from './support/qosmark.js';
 import { requireRoot, requireTools, skipOrFail, unmet } from './support/require.js';
 import { makeWorkDir, removeWorkDir } from './support/work-dir.js';
+import { WriteBehindOutput } from '../../src/io/write-behind.js';
+
+/** `records` pcap records of 1 KiB each (little-endian, µs), after the 24-byte file header when `first`. */
+function pcapChunk(first: boolean, records: number): Uint8Array {
+  const b = Buffer.alloc((first ? 24 : 0) + records * 1024, 0xab);
+  let p = 0;
+  if (first) {
+    b.fill(0, 0, 24);
+    b.writeUInt32LE(0xa1b2c3d4, 0);
+    b.writeUInt16LE(2, 4);
+    b.writeUInt16LE(4, 6);
+    b.writeUInt32LE(65535, 16);
+    b.writeUInt32LE(1, 20);
+    p = 24;
+  }
+  for (let i = 0; i < records; i++, p += 1024) {
+    b.writeUInt32LE(i, p);
+    b.writeUInt32LE(0, p + 4);
+    b.writeUInt32LE(1008, p + 8);
+    b.writeUInt32LE(1008, p + 12);
+  }
+  return b;
+}
 
 const unmetReason = unmet(requireRoot(), requireTools(['mount', 'umount', 'capinfos']));
 
@@ -112,6 +135,50 @@ describe('an output on a full disk', () => {
     // The disk filled near its size, well past the first chunk: the thread wrote the slots before it.
     expect(failedAt).toBeGreaterThan(20 * 2 ** 20);
     expectPrefixCapture(output, full);
+  });
+
+  it('mark through the write-behind thread on a disk that fills before the thread has started: still a whole-record prefix', (ctx) => {
+    skipOrFail(ctx, unmetReason);
+    // The thread takes tens of milliseconds to start; meanwhile the first chunks wait in its slots
+    // and later ones are written directly, further on in the file. Whichever fills the disk, the
+    // output must be a prefix of whole records, never a file with a hole where the slots were.
+    const full = join(work, 'full-big.pcap');
+    if (statSync(full, { throwIfNoEntry: false }) === undefined) expect(qosmark(['mark', input['big.pcap'], '-o', full, '-q']).status).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const disk = smallDisk(`disk-early-${i}`, '8m');
+      const output = join(disk, 'big.pcap');
+      expectCutBack(qosmark(['mark', input['big.pcap'], '-o', output, '-q'], { QOSMARK_IO_THREADS: 'on' }), output);
+      expectPrefixCapture(output, full);
+    }
+  });
+
+  it('WriteBehindOutput, the disk filled by direct writes while the slots wait for the thread to start', (ctx) => {
+    skipOrFail(ctx, unmetReason);
+    // 64 KiB slots, and 1,000 chunks of whole 1 KiB pcap records written at once: the thread has
+    // not started by the time the three slots are full, so the later chunks are written directly,
+    // further on, and they fill the disk first.
+    const disk = smallDisk('disk-wb-direct', SMALL_DISK);
+    const output = join(disk, 'o.pcap');
+    const expected: Uint8Array[] = [];
+    const out = new WriteBehindOutput(openSync(output, 'w'), output, true, 64 * 1024, 3);
+    let message = '';
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const c = pcapChunk(i === 0, 64);
+        expected.push(c);
+        out.write(c, 0, c.length);
+      }
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(() => out.close()).not.toThrow();
+    const m = KEPT.exec(`qosmark: ${message}`);
+    expect(m, message).not.toBeNull();
+    const got = readFileSync(output);
+    expect(got.length).toBe(Number(m![3]));
+    expect(got.length).toBeGreaterThan(24);
+    expect(Buffer.concat(expected).subarray(0, got.length).equals(got)).toBe(true);
+    expect((got.length - 24) % 1024).toBe(0);
   });
 
   it('gen (pcap and pcapng): the same', (ctx) => {
