@@ -33,7 +33,7 @@ export class PolicyError extends Error {
 }
 
 export function formatIssue(issue: PolicyIssue): string {
-  return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
+  return issue.path === '' ? issue.message : `${cutToLine(issue.path)}: ${issue.message}`;
 }
 
 const TOP_KEYS = ['classes', 'rules', 'default', 'media'];
@@ -53,10 +53,13 @@ const RESERVED_CLASS = 'default';
 
 /** A bad value as the error shows it: JSON, cut to a line's worth (a binary file is one huge string). */
 const SHOWN_VALUE_MAX = 80;
-const show = (value: unknown): string => {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value);
-  return text.length <= SHOWN_VALUE_MAX ? text : `${text.slice(0, SHOWN_VALUE_MAX)}... (${text.length} characters)`;
-};
+const show = (value: unknown): string => cutToLine(value === undefined ? 'undefined' : JSON.stringify(value));
+
+/** Text cut to SHOWN_VALUE_MAX characters (code points: an emoji is not split), with its length when cut. */
+function cutToLine(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= SHOWN_VALUE_MAX ? text : `${chars.slice(0, SHOWN_VALUE_MAX).join('')}... (${chars.length} characters)`;
+}
 
 type Json = Record<string, unknown>;
 

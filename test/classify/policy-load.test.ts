@@ -343,7 +343,13 @@ rules:
     expect(errorsOf('m: &m {dscp: EF}\nclasses: {v: *m, w: *m}\n')).toEqual(['m: unknown key (expected one of: classes, rules, default, media)']);
   });
 
-  it('a long bad value is shown cut to a line, with its length', () => {
+  it('a long bad key or value is shown cut to a line, with its length in characters (an emoji is one)', () => {
+    expect(errorsOf(`classes: {${'k'.repeat(5000)}: {dscp: 99}}\n`)).toEqual([
+      `classes.${'k'.repeat(72)}... (5013 characters): 99: DSCP must be 0 to 63, a PHB name or keep`,
+    ]);
+    expect(errorsOf(`classes: {v: {dscp: "${'\u{1F600}'.repeat(3000)}"}}\n`)).toEqual([
+      `classes.v.dscp: "${'\u{1F600}'.repeat(79)}... (3002 characters): DSCP must be 0 to 63, a PHB name (EF, VA, CS0-CS7, AF11-AF43, DF, BE) or keep`,
+    ]);
     const long = 'x'.repeat(5000);
     expect(errorsOf(`classes: {v: {dscp: ${long}}}\n`)).toEqual([
       `classes.v.dscp: "${'x'.repeat(79)}... (5002 characters): DSCP must be 0 to 63, a PHB name (EF, VA, CS0-CS7, AF11-AF43, DF, BE) or keep`,
