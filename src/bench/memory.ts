@@ -3,9 +3,8 @@
  * held in one buffer, and a count of garbage collections during a long
  * Pipeline.handle loop (the mark loop must not allocate per packet).
  */
-import { createRequire } from 'node:module';
-import type * as PerfHooks from 'node:perf_hooks';
 import type { PerformanceEntry } from 'node:perf_hooks';
+import { perfHooks } from '../io/builtins.js';
 import { Classifier } from '../classify/classifier.js';
 import { compilePolicy } from '../classify/compile.js';
 import { FragmentTable } from '../classify/fragment-table.js';
@@ -247,8 +246,7 @@ export async function measureGc(set: FrameSet, packets: number, warmupPackets: n
     }
   };
   run(warmupPackets);
-  // Loaded here, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-  const { PerformanceObserver, constants: perfConstants } = createRequire(import.meta.url)('node:perf_hooks') as typeof PerfHooks;
+  const { PerformanceObserver, constants: perfConstants } = perfHooks();
   const entries: PerformanceEntry[] = [];
   const obs = new PerformanceObserver((list) => entries.push(...list.getEntries()));
   obs.observe({ entryTypes: ['gc'] });

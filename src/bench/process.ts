@@ -3,14 +3,10 @@
  * timed by the wall clock from here, with CPU time and peak RSS from GNU time
  * when /usr/bin/time is present.
  */
-import type * as ChildProcess from 'node:child_process';
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-export const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
+import { childProcess } from '../io/builtins.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 

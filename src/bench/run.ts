@@ -6,11 +6,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { childProcess } from '../io/builtins.js';
 import { CaptureFileError } from '../io/errors.js';
 import { generateToFile, type ProfileName } from '../gen/generate.js';
 import { defaultPipeline, loadFrames, measureGc, measureInMemory, withoutSipFrames, type GcResult, type MemoryResult } from './memory.js';
 import { loadPcapParser, pcapParserRead, qosmarkRead } from './peers.js';
-import { childProcess, runQosmark, tcprewriteArgs, timedRun, toolVersion, tsharkArgs, hasGnuTime, type Timed } from './process.js';
+import { runQosmark, tcprewriteArgs, timedRun, toolVersion, tsharkArgs, hasGnuTime, type Timed } from './process.js';
 import { compareToBaseline, judge, type BenchDoc, type Environment, type Figure, type Figures, type TargetSpec } from './report.js';
 import { median, spread, type LoopPlan } from './timing.js';
 

@@ -4,6 +4,7 @@
  * the hot loop does no extra work.
  */
 import type * as Http from 'node:http';
+import { http } from '../io/builtins.js';
 import { createRequire } from 'node:module';
 import type { Forwarder } from '../engine/forwarder.js';
 import { isMalformed, ST_COUNT, ST_NOT_IP } from '../parse/status.js';
@@ -96,9 +97,7 @@ export function buildRegistry(src: BridgeMetricsSource): import('prom-client').R
 
 /** Serves GET /metrics (and /) until close(). Resolves once listening; rejects with a UsageError. */
 export function serveMetrics(addr: ListenAddress, registry: import('prom-client').Registry): Promise<Http.Server> {
-  // Loaded here, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-  const http = createRequire(import.meta.url)('node:http') as typeof Http;
-  const server = http.createServer((req, res) => {
+  const server = http().createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || (path !== '/metrics' && path !== '/')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /metrics\n');

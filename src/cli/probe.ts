@@ -3,10 +3,7 @@
  * the IP headers quoted in ICMP Time Exceeded, and end to end from a STAMP
  * reflector. `qosmark reflect`: that reflector. See docs/probe.md.
  */
-import type * as Dgram from 'node:dgram';
-import type * as Dns from 'node:dns/promises';
-import { createRequire } from 'node:module';
-import type * as Net from 'node:net';
+import { dgram, dns, net } from '../io/builtins.js';
 import { formatIp } from '../parse/ip-text.js';
 import { DEFAULT_PACING, ProbeEngine, SILENT_HOPS_LIMIT, STAMP_TTL, type Endpoint, type ProbeOptions, type ReflectorEndpoint } from '../probe/engine.js';
 import { PlanError, planProbes } from '../probe/plan.js';
@@ -19,12 +16,6 @@ import { addressBytes, ecnLabel, type Family } from '../probe/wire.js';
 import { dscpLabel } from '../classify/dscp.js';
 import { loadPolicy } from './policy-source.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
-
-// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-const nodeRequire = createRequire(import.meta.url);
-const dgram = (): typeof Dgram => nodeRequire('node:dgram') as typeof Dgram;
-const dns = (): typeof Dns => nodeRequire('node:dns/promises') as typeof Dns;
-const net = (): typeof Net => nodeRequire('node:net') as typeof Net;
 
 export const PROBE_USAGE = `usage: qosmark probe HOST [--policy FILE] [--classes voice,video,signalling] [--max-hops 30] [--tries 3] [--wait 1] [--reflector HOST[:PORT]] [--json]
   HOST               where to probe (name or address, IPv4 or IPv6); needs root or CAP_NET_RAW

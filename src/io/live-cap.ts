@@ -16,12 +16,9 @@
  *    argument array per call). There is no batch API. LivePort constructs a
  *    subclass whose own `emit` calls the frame callback directly.
  */
-import type * as ChildProcess from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-
-// Loaded on first use, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
+import { childProcess } from './builtins.js';
 
 /** A start-up problem, told to the user in one line. */
 export class LiveError extends Error {

@@ -7,8 +7,7 @@
  * test packets are read with their IP header (a raw IPv4 UDP socket, or
  * libpcap for IPv6) and the reflections are sent on an IPPROTO_RAW socket.
  */
-import type * as Dgram from 'node:dgram';
-import { createRequire } from 'node:module';
+import { dgram } from '../io/builtins.js';
 import { openRaw, openUdp6Tap, interfaceOf, parseUdp4, sendRaw, RawSocketError, type Tap, type Udp6Datagram } from './raw.js';
 import { reflect } from './stamp.js';
 import { PROTO_UDP, addressBytes, buildUdpPacket, type Family } from './wire.js';
@@ -50,9 +49,7 @@ const isAny = (a: string) => a === '0.0.0.0' || a === '::';
 
 /** Starts a reflector; resolves once it is listening. Throws RawSocketError with a one-line reason. */
 export async function startReflector(listen: ListenSpec, onEvent: (e: ReflectEvent) => void): Promise<Reflector> {
-  // Loaded here, not at start-up: the CLI is one bundle, and `mark` and `audit` never need it.
-  const dgram = createRequire(import.meta.url)('node:dgram') as typeof Dgram;
-  const holder = dgram.createSocket({ type: listen.family === 6 ? 'udp6' : 'udp4', ipv6Only: listen.family === 6 });
+  const holder = dgram().createSocket({ type: listen.family === 6 ? 'udp6' : 'udp4', ipv6Only: listen.family === 6 });
   holder.on('message', () => undefined);
   await new Promise<void>((resolve, reject) => {
     holder.once('error', (err: NodeJS.ErrnoException) => {

@@ -408,6 +408,14 @@ describe('the built CLI', () => {
     expect(source).toMatch(/function parseFrame\(/);
   });
 
+  it('the bundle loads the built-ins only some commands use where they are used, not at start-up (src/io/builtins.ts)', () => {
+    const specifiers = importSpecifiers(fs.readFileSync(MAIN, 'utf8'));
+    for (const lazy of ['node:child_process', 'node:dgram', 'node:dns/promises', 'node:http', 'node:net', 'node:perf_hooks']) {
+      expect(specifiers).not.toContain(lazy);
+    }
+    expect(specifiers).toContain('node:fs');
+  });
+
   it('the bundle keeps its shebang and runs', () => {
     expect(fs.readFileSync(MAIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const r = cli(['--help']);
