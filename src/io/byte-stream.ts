@@ -94,21 +94,41 @@ export class ByteOutput {
       writeAll(this.fd, buf, offset, length);
     } catch (err) {
       const done = bytesWrittenBefore(err);
-      const keep = this.written + wholeRecordBytes(this.framing, buf, offset, done, this.written === 0);
-      const fileError = outputError(this.name, this.written + done, err) instanceof CaptureFileError;
-      throw outputError(this.name, this.written + done, err, fileError && this.cutBack(keep) ? keep : -1);
+      const error = outputError(this.name, this.written + done, err);
+      if (!(error instanceof CaptureFileError)) throw error;
+      const keep = this.wholeRecordsEnd(this.written, this.written, buf, offset, done);
+      throw this.cutBack(keep) ? outputError(this.name, this.written + done, err, keep) : error;
     }
     this.written += length;
+  }
+
+  /**
+   * Where the file is cut back to after a failed write of a part that began
+   * at file offset `partStart`, of a write call that began at `callStart`,
+   * when `done` bytes of it (from buf[offset]) were written: the part's whole
+   * records when it is the call's start, else the call's start.
+   */
+  protected wholeRecordsEnd(callStart: number, partStart: number, buf: Uint8Array, offset: number, done: number): number {
+    if (partStart !== callStart) return callStart;
+    return callStart + wholeRecordBytes(this.framing, buf, offset, done, callStart === 0);
   }
 
   /** How the file divides into records (record-framing.ts), told by its first bytes. */
   protected framing = FRAMING_UNKNOWN;
 
-  /** Truncates a file of ours to `length` bytes; false for stdout, a device or a pipe, which have nothing to cut. */
-  protected cutBack(length: number): boolean {
-    if (!this.owned) return false;
+  /** A file of ours that a failed write can cut back: not stdout, a device or a pipe. */
+  protected cuttable(): boolean {
     try {
-      if (!fs.fstatSync(this.fd).isFile()) return false;
+      return this.owned && fs.fstatSync(this.fd).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Truncates the file to `length` bytes when it is cuttable(); true when it did. */
+  protected cutBack(length: number): boolean {
+    if (!this.cuttable()) return false;
+    try {
       fs.ftruncateSync(this.fd, length);
       return true;
     } catch {

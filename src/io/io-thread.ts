@@ -68,8 +68,7 @@ export interface IoErrorMessage {
   code?: string;
   errno?: number;
   syscall?: string;
-  /** A failed write: the file offset of its slot's first byte, and of the byte it failed at (-1 for reads). */
-  slotStart: number;
+  /** A failed write: the file offset of the byte it failed at (-1 for reads). */
   failedAt: number;
 }
 
@@ -85,8 +84,7 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
   const waitMain = (seen: number): void => {
     Atomics.wait(ctl, L.TO_WORKER, seen);
   };
-  // The slot being written and how far it got, for the report of a failed write.
-  let slotStart = -1;
+  // How far the slot being written got, for the report of a failed write.
   let failedAt = -1;
   try {
     // Fault the slot pages in here, on this thread's core, rather than on the main thread at its
@@ -117,7 +115,6 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
         const at = offsets[i];
         const base = i * slotSize;
         let w = 0;
-        slotStart = at;
         failedAt = at;
         while (w < len) {
           w += fs.writeSync(fd, data, base + w, len - w, at + w);
@@ -161,7 +158,6 @@ function ioThreadMain(d: IoThreadData, fs: typeof import('node:fs')): void {
       code: e?.code,
       errno: e?.errno,
       syscall: e?.syscall,
-      slotStart,
       failedAt,
     };
     d.port.postMessage(report);
@@ -237,7 +233,7 @@ export class IoThread {
     const got = receiveMessageOnPort(this.port)?.message as IoErrorMessage | undefined;
     // Kept for a later call: the message can be received only once.
     if (got) this.failure = got;
-    return this.failure ?? { message: 'I/O thread failed', slotStart: -1, failedAt: -1 };
+    return this.failure ?? { message: 'I/O thread failed', failedAt: -1 };
   }
 
   /** Throws the thread's I/O error, rebuilt with the same message and code, if it had one. */

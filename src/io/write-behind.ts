@@ -36,7 +36,7 @@ import * as fs from 'node:fs';
 import { ByteOutput, outputError } from './byte-stream.js';
 import { STREAM_BUFFER_LEN } from './capture-file.js';
 import { bytesWrittenBefore, pwriteAll } from './fd-io.js';
-import { sniffFraming, wholeRecordBytes } from './record-framing.js';
+import { sniffFraming } from './record-framing.js';
 import { CTL, IoThread } from './io-thread.js';
 
 /**
@@ -78,7 +78,6 @@ export class WriteBehindOutput extends ByteOutput {
     super(fd, name, owned);
     this.thread = new IoThread('write', fd, slotSize, slots);
     this.slotCallStart = new Float64Array(slots);
-    this.isFile = fs.fstatSync(fd).isFile();
   }
 
   override write(buf: Uint8Array, offset: number, length: number): void {
@@ -90,7 +89,7 @@ export class WriteBehindOutput extends ByteOutput {
       else this.submit(buf, offset, length);
     } catch (err) {
       this.settleFailure();
-      throw outputError(this.name, this.failedAt, err, this.isFile ? this.cutAt : -1);
+      throw outputError(this.name, this.failedAt, err, this.cuttable() ? this.cutAt : -1);
     }
   }
 
@@ -106,7 +105,7 @@ export class WriteBehindOutput extends ByteOutput {
       // here, after giving back the space the later direct writes took (they are past the cut
       // anyway), so that the output keeps as many whole records as the disk holds.
       const first = Atomics.load(t.ctl, CTL.CONSUMED);
-      if (first < this.produced && this.isFile) {
+      if (first < this.produced && this.cuttable()) {
         this.cutBack(t.offsets[first % t.slots]);
         const last = (this.produced - 1) % t.slots;
         try {
@@ -149,9 +148,6 @@ export class WriteBehindOutput extends ByteOutput {
       Atomics.store(ctl, CTL.CONSUMED, s + 1);
     }
   }
-
-  /** A regular file, which a failure cuts back to its last whole record (a device has nothing to cut). */
-  private readonly isFile: boolean;
 
   /**
    * For each slot, the file offset where the write call it is part of began
@@ -198,9 +194,7 @@ export class WriteBehindOutput extends ByteOutput {
    */
   private slotKeep(i: number, bytes: number): number {
     const t = this.thread;
-    const start = t.offsets[i];
-    if (this.slotCallStart[i] !== start) return this.slotCallStart[i];
-    return start + wholeRecordBytes(this.framing, t.data, i * t.slotSize, bytes, start === 0);
+    return this.wholeRecordsEnd(this.slotCallStart[i], t.offsets[i], t.data, i * t.slotSize, bytes);
   }
 
   /**
@@ -278,9 +272,7 @@ export class WriteBehindOutput extends ByteOutput {
         } catch (err) {
           this.failureReported = true;
           const done = bytesWrittenBefore(err);
-          // Only a part written here from the call's start can keep its records; a later part cuts at the start.
-          const whole = at === callStart ? wholeRecordBytes(this.framing, buf, offset, done, callStart === 0) : 0;
-          this.noteFailure(callStart + whole, at + done);
+          this.noteFailure(this.wholeRecordsEnd(callStart, at, buf, offset, done), at + done);
           throw err;
         }
         this.stats.directWrites++;
@@ -315,7 +307,7 @@ export class WriteBehindOutput extends ByteOutput {
       this.finish();
     } catch (err) {
       // finish() has waited for the thread and noted every failure.
-      throw outputError(this.name, this.failedAt, err, this.isFile ? this.cutAt : -1);
+      throw outputError(this.name, this.failedAt, err, this.cuttable() ? this.cutAt : -1);
     }
   }
 
@@ -341,7 +333,7 @@ export class WriteBehindOutput extends ByteOutput {
         if (Atomics.load(ctl, CTL.CONSUMED) !== this.produced) throw new Error(`${this.name}: write-behind thread stopped early`);
       }
     } finally {
-      if (this.cutAt >= 0 && this.isFile) this.cutBack(this.cutAt);
+      if (this.cutAt >= 0) this.cutBack(this.cutAt);
       t.stop();
       t.dispose();
       if (this.owned) fs.closeSync(this.fd);

@@ -81,6 +81,20 @@ describe('an output on a full disk', () => {
     return [failedAt, kept];
   }
 
+  const references = new Map<string, string>();
+  /** The output of `args(output)` written with room (once per key): what a run on a full disk must keep the start of. */
+  function reference(key: string, args: (output: string) => string[], status = 0): string {
+    let full = references.get(key);
+    if (full === undefined) {
+      full = join(work, `full-${key}`);
+      expect(qosmark(args(full)).status).toBe(status);
+      references.set(key, full);
+    }
+    return full;
+  }
+  const markArgs = (name: string) => (output: string) => ['mark', input[name], '-o', output, '-q'];
+  const genArgs = (format: string) => (output: string) => ['gen', '--packets', '30000', '--format', format, '-o', output, '-q'];
+
   /** The output is the start of the one written with room, and capinfos reads it without a complaint. */
   function expectPrefixCapture(output: string, full: string): void {
     const got = readFileSync(output);
@@ -114,24 +128,18 @@ describe('an output on a full disk', () => {
   it('mark (pcap and pcapng, synchronous writes): exit 2, one line, the output cut back to its last whole record', (ctx) => {
     skipOrFail(ctx, unmetReason);
     for (const name of ['small.pcap', 'small.pcapng']) {
-      const full = join(work, `full-${name}`);
-      expect(qosmark(['mark', input[name], '-o', full, '-q']).status).toBe(0);
-      const disk = smallDisk(`disk-mark-${name}`, SMALL_DISK);
-      const output = join(disk, name);
-      const r = qosmark(['mark', input[name], '-o', output, '-q'], { QOSMARK_IO_THREADS: 'off' });
-      expectCutBack(r, output);
+      const full = reference(name, markArgs(name));
+      const output = join(smallDisk(`disk-mark-${name}`, SMALL_DISK), name);
+      expectCutBack(qosmark(markArgs(name)(output), { QOSMARK_IO_THREADS: 'off' }), output);
       expectPrefixCapture(output, full);
     }
   });
 
   it('mark through the write-behind thread: the same, the file cut once the thread is done', (ctx) => {
     skipOrFail(ctx, unmetReason);
-    const full = join(work, 'full-big.pcap');
-    expect(qosmark(['mark', input['big.pcap'], '-o', full, '-q']).status).toBe(0);
-    const disk = smallDisk('disk-thread', THREAD_DISK);
-    const output = join(disk, 'big.pcap');
-    const r = qosmark(['mark', input['big.pcap'], '-o', output, '-q'], { QOSMARK_IO_THREADS: 'on' });
-    const [failedAt] = expectCutBack(r, output);
+    const full = reference('big.pcap', markArgs('big.pcap'));
+    const output = join(smallDisk('disk-thread', THREAD_DISK), 'big.pcap');
+    const [failedAt] = expectCutBack(qosmark(markArgs('big.pcap')(output), { QOSMARK_IO_THREADS: 'on' }), output);
     // The disk filled near its size, well past the first chunk: the thread wrote the slots before it.
     expect(failedAt).toBeGreaterThan(20 * 2 ** 20);
     expectPrefixCapture(output, full);
@@ -142,12 +150,10 @@ describe('an output on a full disk', () => {
     // The thread takes tens of milliseconds to start; meanwhile the first chunks wait in its slots
     // and later ones are written directly, further on in the file. Whichever fills the disk, the
     // output must be a prefix of whole records, never a file with a hole where the slots were.
-    const full = join(work, 'full-big.pcap');
-    if (statSync(full, { throwIfNoEntry: false }) === undefined) expect(qosmark(['mark', input['big.pcap'], '-o', full, '-q']).status).toBe(0);
+    const full = reference('big.pcap', markArgs('big.pcap'));
     for (let i = 0; i < 3; i++) {
-      const disk = smallDisk(`disk-early-${i}`, '8m');
-      const output = join(disk, 'big.pcap');
-      expectCutBack(qosmark(['mark', input['big.pcap'], '-o', output, '-q'], { QOSMARK_IO_THREADS: 'on' }), output);
+      const output = join(smallDisk(`disk-early-${i}`, '8m'), 'big.pcap');
+      expectCutBack(qosmark(markArgs('big.pcap')(output), { QOSMARK_IO_THREADS: 'on' }), output);
       expectPrefixCapture(output, full);
     }
   });
@@ -184,22 +190,19 @@ describe('an output on a full disk', () => {
   it('gen (pcap and pcapng): the same', (ctx) => {
     skipOrFail(ctx, unmetReason);
     for (const format of ['pcap', 'pcapng']) {
-      const full = join(work, `full-gen.${format}`);
-      expect(qosmark(['gen', '--packets', '30000', '--format', format, '-o', full, '-q']).status).toBe(0);
-      const disk = smallDisk(`disk-gen-${format}`, SMALL_DISK);
-      const output = join(disk, `g.${format}`);
-      expectCutBack(qosmark(['gen', '--packets', '30000', '--format', format, '-o', output, '-q']), output);
+      const full = reference(`gen.${format}`, genArgs(format));
+      const output = join(smallDisk(`disk-gen-${format}`, SMALL_DISK), `g.${format}`);
+      expectCutBack(qosmark(genArgs(format)(output)), output);
       expectPrefixCapture(output, full);
     }
   });
 
   it('audit --packets: the log cut back to its last whole line', (ctx) => {
     skipOrFail(ctx, unmetReason);
-    const full = join(work, 'full.jsonl');
-    expect(qosmark(['audit', input['small.pcap'], '--packets', full, '-q']).status).toBe(1);
-    const disk = smallDisk('disk-audit', SMALL_DISK);
-    const output = join(disk, 'p.jsonl');
-    expectCutBack(qosmark(['audit', input['small.pcap'], '--packets', output, '-q']), output);
+    const auditArgs = (output: string) => ['audit', input['small.pcap'], '--packets', output, '-q'];
+    const full = reference('audit.jsonl', auditArgs, 1);
+    const output = join(smallDisk('disk-audit', SMALL_DISK), 'p.jsonl');
+    expectCutBack(qosmark(auditArgs(output)), output);
     const got = readFileSync(output);
     expect(got.equals(readFileSync(full).subarray(0, got.length))).toBe(true);
     const lines = got.toString('utf8').split('\n');
