@@ -50,16 +50,19 @@ function u16(b: Uint8Array, o: number, le: boolean): number {
   return le ? u16le(b, o) : u16be(b, o);
 }
 
+/** True for a classic-pcap magic (µs or ns) read in the file's own byte order. */
+export function isPcapMagicWord(word: number): boolean {
+  return word === PCAP_MAGIC_MICROS || word === PCAP_MAGIC_NANOS;
+}
+
 /** True for the four classic-pcap magics (either byte order, µs or ns). */
 export function isPcapMagic(b: Uint8Array): boolean {
-  const le = u32le(b, 0);
-  const be = u32be(b, 0);
-  return le === PCAP_MAGIC_MICROS || le === PCAP_MAGIC_NANOS || be === PCAP_MAGIC_MICROS || be === PCAP_MAGIC_NANOS;
+  return isPcapMagicWord(u32le(b, 0)) || isPcapMagicWord(u32be(b, 0));
 }
 
 export function parsePcapHeader(b: Uint8Array, file: string): PcapHeader {
   const asLe = u32le(b, FH_MAGIC);
-  const littleEndian = asLe === PCAP_MAGIC_MICROS || asLe === PCAP_MAGIC_NANOS;
+  const littleEndian = isPcapMagicWord(asLe);
   const magic = littleEndian ? asLe : u32be(b, FH_MAGIC);
   const versionMajor = u16(b, FH_VERSION_MAJOR, littleEndian);
   if (versionMajor !== 2) {

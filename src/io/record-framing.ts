@@ -11,7 +11,7 @@
  */
 import { u32be, u32le } from './endian.js';
 import { BLOCK_LEN, BLOCK_MIN_LEN, BT_SHB, BYTE_ORDER_MAGIC, SHB_BYTE_ORDER } from './pcapng.js';
-import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS, PCAP_RECORD_HEADER_LEN, RH_INCL_LEN } from './pcap.js';
+import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN, RH_INCL_LEN, isPcapMagicWord } from './pcap.js';
 
 export const FRAMING_UNKNOWN = -1;
 /** Whole write calls only. */
@@ -25,16 +25,12 @@ export const FRAMING_LINES = 5;
 const NEWLINE = 0x0a;
 const OPEN_BRACE = 0x7b;
 
-function isPcapMagic(magic: number): boolean {
-  return magic === PCAP_MAGIC_MICROS || magic === PCAP_MAGIC_NANOS;
-}
-
 /** The framing of a file that starts with buf[off, off + len). */
 export function sniffFraming(buf: Uint8Array, off: number, len: number): number {
   if (len >= 1 && buf[off] === OPEN_BRACE) return FRAMING_LINES;
   if (len < 4) return FRAMING_NONE;
-  if (isPcapMagic(u32le(buf, off))) return FRAMING_PCAP_LE;
-  if (isPcapMagic(u32be(buf, off))) return FRAMING_PCAP_BE;
+  if (isPcapMagicWord(u32le(buf, off))) return FRAMING_PCAP_LE;
+  if (isPcapMagicWord(u32be(buf, off))) return FRAMING_PCAP_BE;
   if (u32le(buf, off) === BT_SHB && len >= SHB_BYTE_ORDER + 4) {
     if (u32le(buf, off + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_LE;
     if (u32be(buf, off + SHB_BYTE_ORDER) === BYTE_ORDER_MAGIC) return FRAMING_PCAPNG_BE;
