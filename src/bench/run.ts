@@ -336,25 +336,27 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
           better: 'lower',
           note: packets < 10_000_000 ? `target set for 10M packets; this run ${packets.toLocaleString('en-US')}` : undefined,
         };
+        const fasterBy = 1 / ratio;
         figures['compare.tcprewrite.fasterBy'] = {
           section: peerSection,
           label: 'mark vs tcprewrite: qosmark faster by',
-          value: 1 / ratio,
+          value: fasterBy,
           unit: '×',
           better: 'higher',
-          note: slowerNote(1 / ratio),
+          note: slowerNote(fasterBy),
         };
         const qc = figures['process.mark.cpuSeconds']?.value;
         const tc = figures['compare.tcprewrite.cpuSeconds']?.value;
         if (qc && tc) figures['compare.tcprewrite.cpuRatio'] = { section: peerSection, label: 'mark CPU time / tcprewrite CPU time', value: qc / tc, unit: '×', better: 'lower' };
         wallFigures(figures, 'compare.tcprewriteDiscard', peerSection, `tcprewrite --tos=184 --outfile=${DEV_NULL}`, tcpNull, packets, bytes);
+        const discardFasterBy = figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!;
         figures['compare.tcprewriteDiscard.fasterBy'] = {
           section: peerSection,
           label: `mark vs tcprewrite, both writing to ${DEV_NULL}: qosmark faster by`,
-          value: figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!,
+          value: discardFasterBy,
           unit: '×',
           better: 'higher',
-          note: slowerNote(figures['compare.tcprewriteDiscard.seconds'].value! / figures['process.markDiscard.seconds'].value!),
+          note: slowerNote(discardFasterBy),
         };
         details.tcprewrite = {
           version: tcprewrite,
