@@ -35,7 +35,8 @@ import { parseFrame } from '../dist/parse/frame.js';
 import { ParsedFrame } from '../dist/parse/parsed-frame.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN_JS = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** The `qosmark` command as npm installs it (package.json "bin"), start-up included. */
+const QOSMARK_BIN = path.join(ROOT, 'bin', 'qosmark');
 const LINKTYPE_ETHERNET = 1;
 /** EF (46) in the TOS byte: what tcprewrite writes into every IPv4 header. */
 const TCPREWRITE_TOS = 46 << 2;
@@ -338,18 +339,18 @@ function wholeProcess() {
   const gnuTime = hasGnuTime();
   const tcprewrite = hasTcprewrite();
   if (!tcprewrite) note('whole process: tcprewrite not found (Debian package tcpreplay): skipping the comparison');
-  const qArgs = [MAIN_JS, 'mark', file, '-o', qOut, '--json'];
+  const qArgs = ['mark', file, '-o', qOut, '--json'];
   const tArgs = [`--tos=${TCPREWRITE_TOS}`, `--infile=${file}`, `--outfile=${tOut}`];
   const q = [];
   const t = [];
   try {
     // One untimed run each first (not in --quick): page cache and tmpfs pages warm, like the timed runs.
     if (!quick) {
-      timed(process.execPath, qArgs, false);
+      timed(QOSMARK_BIN, qArgs, false);
       if (tcprewrite) timed('tcprewrite', tArgs, false);
     }
     for (let i = 0; i < runs; i++) {
-      const r = timed(process.execPath, qArgs, gnuTime);
+      const r = timed(QOSMARK_BIN, qArgs, gnuTime);
       const doc = JSON.parse(r.stdout.trim().split('\n').pop());
       q.push({ ...r, peakRssBytes: doc.peakRssBytes, loopSeconds: doc.elapsedSeconds, packets: doc.packets, dscpChanged: doc.dscpChanged, cosChanged: doc.cosChanged });
       note(`  run ${i + 1}: qosmark ${r.wallSeconds.toFixed(3)} s`);
@@ -376,7 +377,7 @@ function wholeProcess() {
     };
   };
   const qs = summarize(q, gen.packets);
-  qs.command = `node dist/cli/main.js mark ${file} -o ${qOut} --json`;
+  qs.command = `bin/qosmark mark ${file} -o ${qOut} --json`;
   qs.peakRssBytes = Math.max(...q.map((r) => r.peakRssBytes));
   qs.loopSecondsMedian = median(q.map((r) => r.loopSeconds));
   qs.dscpChanged = q[0].dscpChanged;

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-/** Entry points: dist/cli/main.js (the `qosmark` bin) and the multi-file worker. */
+/** Entry points: dist/cli/main.js (what bin/qosmark runs) and the multi-file worker. */
 const ENTRIES = ['cli/main', 'cli/worker'];
 
 await build({
@@ -32,5 +32,7 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });

@@ -4,6 +4,7 @@
  */
 import type { Pipeline } from '../engine/pipeline.js';
 import { DSCP_CS4, DSCP_EF } from '../classify/dscp.js';
+import { countOf, verbFor } from '../format/numbers.js';
 import type { Auditor } from './auditor.js';
 
 /** AF41 (RFC 2597): the other common video marking. */
@@ -18,15 +19,6 @@ export interface Diagnosis {
   fix: string | null;
 }
 
-/** "1 packet", "2 packets". */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** The verb after count(): "1 packet carries", "2 packets carry". */
-function verb(n: number, plural: string, singular: string): string {
-  return n === 1 ? singular : plural;
-}
 
 /** The map that makes CoS 5 → DSCP 46 (EF) instead of the default 40 (Cisco "mls qos map cos-dscp"). */
 export const COS_DSCP_MAP_FIX = 'mls qos map cos-dscp 0 8 16 24 32 46 48 56';
@@ -38,7 +30,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'cos-to-dscp-map',
       packets: auditor.cosMapRewrite,
       message:
-        `${count(auditor.cosMapRewrite, 'packet')} ${verb(auditor.cosMapRewrite, 'carry', 'carries')} DSCP = 8 x their class's CoS (voice as CS5 40 instead of EF 46): ` +
+        `${countOf(auditor.cosMapRewrite, 'packet')} ${verbFor(auditor.cosMapRewrite, 'carry', 'carries')} DSCP = 8 x their class's CoS (voice as CS5 40 instead of EF 46): ` +
         "consistent with a switch's default CoS-to-DSCP map rewriting DSCP from CoS on a port that trusts CoS",
       fix: COS_DSCP_MAP_FIX,
     });
@@ -48,7 +40,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'untrusted-boundary',
       packets: auditor.untrustedBoundary,
       message:
-        `${count(auditor.untrustedBoundary, 'packet')} that should be marked ${verb(auditor.untrustedBoundary, 'arrive', 'arrives')} with DSCP 0 and CoS 0 (or untagged): ` +
+        `${countOf(auditor.untrustedBoundary, 'packet')} that should be marked ${verbFor(auditor.untrustedBoundary, 'arrive', 'arrives')} with DSCP 0 and CoS 0 (or untagged): ` +
         "markings removed at an untrusted boundary (an IP phone's PC port, or an untrusted switch port)",
       fix: 'trust or re-mark at the access port (qosmark export), or run the softphone traffic through qosmark',
     });
@@ -58,7 +50,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'layer2-only',
       packets: auditor.layer2Only,
       message:
-        `${count(auditor.layer2Only, 'tagged packet')} with the right DSCP but CoS 0: CoS re-marked at layer 2 only ` +
+        `${countOf(auditor.layer2Only, 'tagged packet')} with the right DSCP but CoS 0: CoS re-marked at layer 2 only ` +
         '(for example by a phone PC port that re-marks CoS to 0)',
       fix: null,
     });
@@ -80,7 +72,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'direction-mismatch',
       packets: mismarkedInThem,
       message:
-        `${count(conversations, 'conversation')} (${count(packetsInThem, 'packet')}, ${mismarkedInThem} mismarked) marked differently in ${verb(conversations, 'their', 'its')} two directions: ` +
+        `${countOf(conversations, 'conversation')} (${countOf(packetsInThem, 'packet')}, ${mismarkedInThem} mismarked) marked differently in ${verbFor(conversations, 'their', 'its')} two directions: ` +
         'the markings are changed on one direction of the path only (compare the trust settings on each side)',
       fix: null,
     });
@@ -98,7 +90,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
         id: 'video-in-priority-queue',
         packets: videoEf,
         message:
-          `${count(videoEf, 'packet')} of video streams (SDP m=video) ${verb(videoEf, 'carry', 'carries')} EF 46: video in the priority queue meant for voice, ` +
+          `${countOf(videoEf, 'packet')} of video streams (SDP m=video) ${verbFor(videoEf, 'carry', 'carries')} EF 46: video in the priority queue meant for voice, ` +
           'where its large bursts delay the voice; video belongs in CS4 32 / AF41',
         fix: 're-mark video by its SDP to CS4 32 or AF41 34 (qosmark mark does)',
       });
@@ -107,7 +99,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       out.push({
         id: 'voice-as-video',
         packets: voiceAsVideo,
-        message: `${count(voiceAsVideo, 'packet')} of audio streams (SDP m=audio) ${verb(voiceAsVideo, 'carry', 'carries')} CS4 32 or AF41 34: voice marked as video`,
+        message: `${countOf(voiceAsVideo, 'packet')} of audio streams (SDP m=audio) ${verbFor(voiceAsVideo, 'carry', 'carries')} CS4 32 or AF41 34: voice marked as video`,
         fix: 're-mark audio by its SDP to EF 46 (qosmark mark does)',
       });
     }

@@ -4,11 +4,12 @@
  * marking per class, and mismarked packets over time.
  */
 import { dscpLabel } from '../classify/dscp.js';
+import { grouped } from '../format/numbers.js';
 import type { AuditReport } from './report.js';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const n = (v: number): string => v.toLocaleString('en-US');
+const n = grouped;
 
 const OK_COLOUR = '#2e7d32';
 const BAD_COLOURS = ['#c62828', '#ef6c00', '#ad1457', '#6a1b9a', '#4e342e'];

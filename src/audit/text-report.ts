@@ -1,10 +1,10 @@
 /** The audit summary for people (stdout without --json). */
 import { dscpLabel } from '../classify/dscp.js';
+import { countOf, grouped } from '../format/numbers.js';
 import type { AuditReport } from './report.js';
 
-const n = (v: number): string => v.toLocaleString('en-US');
-/** "1 message", "2 messages". */
-const noun = (v: number, word: string): string => `${n(v)} ${word}${v === 1 ? '' : 's'}`;
+const n = grouped;
+const noun = countOf;
 /** Bytes in the unit that keeps them short: 950 B, 12.3 kB, 4.5 MB, 1.23 GB (999,960 B is 1.0 MB, not 1000.0 kB). */
 export function size(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childProcess } from '../io/builtins.js';
 
-export const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The `qosmark` command as npm installs it (package.json "bin"): the launcher that runs dist/cli/main.js. */
+export const QOSMARK_BIN = fileURLToPath(new URL('../../bin/qosmark', import.meta.url));
 
 export interface Timed {
   wallSeconds: number;
@@ -71,9 +72,9 @@ export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
   return { wallSeconds, cpuSeconds, maxRssBytes, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
 }
 
-/** `node dist/cli/main.js ARGS`: the qosmark CLI as installed. */
+/** `qosmark ARGS` through bin/qosmark: the command as a user runs it, start-up included. */
 export function runQosmark(args: string[], o: RunOptions): Timed & { doc: Record<string, unknown> } {
-  const t = timedRun(process.execPath, [MAIN_JS, ...args], o);
+  const t = timedRun(QOSMARK_BIN, args, o);
   const line = t.stdout.trim().split('\n').pop() ?? '';
   let doc: Record<string, unknown>;
   try {

@@ -2,6 +2,7 @@
  * The figures of `qosmark bench`, their targets, the text table, and the
  * change per figure against an earlier `--json` run (`--baseline`).
  */
+import { grouped, groupedFixed } from '../format/numbers.js';
 
 export type Better = 'higher' | 'lower' | null;
 
@@ -65,7 +66,7 @@ export function judge(spec: TargetSpec, figures: Figures, packets = Infinity): T
   const value = figures[spec.figure]?.value ?? null;
   let status: TargetResult['status'] = 'N/A';
   if (spec.minPackets !== undefined && packets < spec.minPackets) {
-    return { ...spec, value, status, note: `judged from ${spec.minPackets.toLocaleString('en-US')} packets on` };
+    return { ...spec, value, status, note: `judged from ${grouped(spec.minPackets)} packets on` };
   }
   if (value !== null && Number.isFinite(value)) {
     const ok = spec.op === '>=' ? value >= spec.threshold : spec.op === '<=' ? value <= spec.threshold : value < spec.threshold;
@@ -78,7 +79,7 @@ export function judge(spec: TargetSpec, figures: Figures, packets = Infinity): T
 export function num(v: number): string {
   const a = Math.abs(v);
   const digits = a === 0 || a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : 4;
-  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return groupedFixed(v, digits);
 }
 
 const OP_TEXT = { '>=': '≥', '<=': '≤', '<': '<' } as const;

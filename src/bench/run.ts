@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { grouped } from '../format/numbers.js';
 import { childProcess } from '../io/builtins.js';
 import { CaptureFileError } from '../io/errors.js';
 import { generateToFile, type ProfileName } from '../gen/generate.js';
@@ -160,7 +161,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       const avail = availableBytes(o.dir);
       if (avail < need) throw new CaptureFileError(o.dir, -1, `${num0(avail / MB)} MB free; the run needs about ${num0(need / MB)} MB (input, outputs, copies)`);
       file = path.join(work, `input-${o.profile}-n${o.packets}-s${o.seed}.pcap`);
-      note(`bench: generating ${o.packets.toLocaleString('en-US')} ${o.profile} packets into ${file}`);
+      note(`bench: generating ${grouped(o.packets)} ${o.profile} packets into ${file}`);
       generatorSeconds = generateToFile({ packets: o.packets, profile: o.profile, seed: o.seed, output: file }).wallSeconds;
     }
     const bytes = fs.statSync(file).size;
@@ -171,25 +172,25 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
     }
 
     // ---- in memory --------------------------------------------------------
-    note(`bench: in memory: loading up to ${o.memoryPackets.toLocaleString('en-US')} frames`);
+    note(`bench: in memory: loading up to ${grouped(o.memoryPackets)} frames`);
     let set: ReturnType<typeof loadFrames> | null = loadFrames(file, o.memoryPackets);
     const plan: LoopPlan = o.quick
       ? { warmupPasses: 2, warmupSeconds: 0.05, runs: 3, minSampleSeconds: 0.005 }
       : { warmupPasses: 3, warmupSeconds: 0.5, runs: 7, minSampleSeconds: 0.05 };
     const mem: MemoryResult = measureInMemory(set, plan);
     details.memory = mem;
-    const memSection = `in memory: ${mem.frames.toLocaleString('en-US')} frames, median of ${plan.runs} runs after warm-up`;
+    const memSection = `in memory: ${grouped(mem.frames)} frames, median of ${plan.runs} runs after warm-up`;
     for (const c of mem.cases) {
       figures[`memory.${c.name}.nsPerPacket`] = { section: memSection, label: `${c.label}`, value: c.nsPerPacket.median, unit: 'ns/pkt', better: 'lower', min: c.nsPerPacket.min, max: c.nsPerPacket.max };
       figures[`memory.${c.name}.mpps`] = { section: memSection, label: `${c.label}`, value: c.mpps.median, unit: 'Mpps', better: 'higher', min: c.mpps.min, max: c.mpps.max };
     }
-    note(`bench: allocations: Pipeline.handle over ${o.gcPackets.toLocaleString('en-US')} packets`);
+    note(`bench: allocations: Pipeline.handle over ${grouped(o.gcPackets)} packets`);
     const gc: GcResult = await measureGc(set, o.gcPackets, Math.min(o.gcPackets, Math.max(set.count * 2, 1_000_000)));
     const noSip = withoutSipFrames(set);
     const gcNoSip: GcResult | null = noSip.count > 0 && noSip.count < set.count ? await measureGc(noSip, o.gcPackets, Math.min(o.gcPackets, 1_000_000)) : null;
     details.gc = { all: gc, withoutSip: gcNoSip && { ...gcNoSip, frames: noSip.count } };
     set = null;
-    const gcSection = `allocations: Pipeline.handle over ${gc.packets.toLocaleString('en-US')} packets after warm-up (${gc.mpps.toFixed(1)} Mpps)`;
+    const gcSection = `allocations: Pipeline.handle over ${grouped(gc.packets)} packets after warm-up (${gc.mpps.toFixed(1)} Mpps)`;
     figures['gc.scavengesPer10M'] = { section: gcSection, label: 'scavenges (minor GC) per 10M packets', value: gc.scavengesPer10M, unit: '', better: 'lower', note: 'target 0' };
     if (gcNoSip !== null) {
       figures['gc.scavengesPer10MNoSip'] = {
@@ -284,7 +285,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
       markDiscard: markNull.runs.map(strip),
       audit: audit.runs.map(strip),
       gnuTime: hasGnuTime(),
-      commands: { mark: 'node dist/cli/main.js mark IN -o OUT --json', markDiscard: 'node dist/cli/main.js mark IN -o /dev/null --json', audit: 'node dist/cli/main.js audit IN --json' },
+      commands: { mark: 'bin/qosmark mark IN -o OUT --json', markDiscard: 'bin/qosmark mark IN -o /dev/null --json', audit: 'bin/qosmark audit IN --json' },
     };
 
     // ---- multi-file -------------------------------------------------------
@@ -334,7 +335,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
           value: ratio,
           unit: '×',
           better: 'lower',
-          note: packets < 10_000_000 ? `target set for 10M packets; this run ${packets.toLocaleString('en-US')}` : undefined,
+          note: packets < 10_000_000 ? `target set for 10M packets; this run ${grouped(packets)}` : undefined,
         };
         const fasterBy = 1 / ratio;
         figures['compare.tcprewrite.fasterBy'] = {
@@ -370,7 +371,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
         const wholeFile = tsharkN >= filePackets;
         const label = wholeFile
           ? `tshark -T fields (12 fields), the whole file`
-          : `tshark -T fields (12 fields), first ${tsharkN.toLocaleString('en-US')} packets`;
+          : `tshark -T fields (12 fields), first ${grouped(tsharkN)} packets`;
         figures['compare.tshark.seconds'] = { section: peerSection, label: `${label}: wall time`, value: tw.median, unit: 's', better: null, min: tw.min, max: tw.max };
         const tpps = tsharkN / tw.median / 1e6;
         figures['compare.tshark.mpps'] = { section: peerSection, label: `${label}: packets/s`, value: tpps, unit: 'Mpps', better: null };
@@ -384,7 +385,7 @@ export async function runBenchmark(o: BenchOptions, note: Note): Promise<BenchDo
           better: 'higher',
         };
         if (!wholeFile) {
-          notes.push(`tshark is timed on the first ${tsharkN.toLocaleString('en-US')} packets only (-c ${tsharkN}); its packets/s is compared with audit's over the whole file`);
+          notes.push(`tshark is timed on the first ${grouped(tsharkN)} packets only (-c ${tsharkN}); its packets/s is compared with audit's over the whole file`);
         }
         details.tshark = { version: tshark, command: `tshark ${tsharkArgs('IN', tsharkN).join(' ')} >/dev/null`, runs: tsh.runs.map(strip) };
       }

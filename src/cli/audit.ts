@@ -8,6 +8,7 @@ import type { Diagnosis } from '../audit/diagnose.js';
 import { buildAuditReport, TOP_CONVERSATIONS, type AuditReport, type ConversationReport } from '../audit/report.js';
 import { renderAuditText } from '../audit/text-report.js';
 import { Pipeline } from '../engine/pipeline.js';
+import { countOf, grouped } from '../format/numbers.js';
 import { ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
@@ -16,7 +17,6 @@ import { EXIT_USAGE_OR_FILE, setStatusIfStdoutCloses } from './exit-status.js';
 import { fileErrorOf, reportFailures, type FileErrorDoc } from './mark.js';
 import { runInWorkers, sumCounts } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
-import { count, countOf } from './report.js';
 import { Progress } from './progress.js';
 import { refuseOverwritingInput } from './same-file.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
@@ -216,8 +216,8 @@ function auditMany(inputs: string[], args: PipelineArgs, json: boolean, quiet: b
         process.stdout.write(`${renderAuditText(d, auditTitle(d.input, d.format, d.policy)).join('\n')}\n\n`);
       }
       process.stdout.write(
-        `qosmark audit: ${countOf(docs.length, 'file')} in parallel${docs.length < jobs.length ? ` (${count(jobs.length - docs.length)} not read: errors below)` : ''}: ` +
-          `${count(total.packets ?? 0)} packets, ${count(total.mismarked ?? 0)} mismarked; ` +
+        `qosmark audit: ${countOf(docs.length, 'file')} in parallel${docs.length < jobs.length ? ` (${grouped(jobs.length - docs.length)} not read: errors below)` : ''}: ` +
+          `${grouped(total.packets ?? 0)} packets, ${grouped(total.mismarked ?? 0)} mismarked; ` +
           `elapsed ${elapsedSeconds.toFixed(3)} s\n`,
       );
       for (const g of diagnoses) process.stdout.write(`  ${g.id}: ${countOf(g.packets, 'packet')}, in ${g.files.join(', ')}\n`);

@@ -7,6 +7,7 @@ import { Forwarder, type Direction } from '../engine/forwarder.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { warmUp } from '../engine/warmup.js';
 import { summarize, type RunSummary } from '../engine/summary.js';
+import { grouped } from '../format/numbers.js';
 import { ReceiveDrops, rxPackets } from '../io/live-drops.js';
 import {
   FILTER_FORWARD,
@@ -25,7 +26,7 @@ import { CaptureFileError } from '../io/errors.js';
 import { LINKTYPE_ETHERNET } from '../parse/linktype.js';
 import { buildRegistry, parseListenAddress, serveMetrics } from './bridge-metrics.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup } from './pipeline-options.js';
-import { count, renderRun, timing } from './report.js';
+import { renderRun, timing } from './report.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const BRIDGE_USAGE = `usage: qosmark bridge --in IF --out IF [--both-ways] [--policy FILE] [--tee FILE.pcapng]
@@ -253,9 +254,9 @@ export async function runBridge(argv: string[]): Promise<number> {
 
   const statsLine = (): string => {
     const parts = forwarder.directions.map(
-      (d) => `${d.label} in ${count(d.received)} out ${count(d.forwarded)}`,
+      (d) => `${d.label} in ${grouped(d.received)} out ${grouped(d.forwarded)}`,
     );
-    const classes = pipeline.policy.classNames.map((name, i) => `${name} ${count(pipeline.counters.byClass[i])}`).join(' ');
+    const classes = pipeline.policy.classNames.map((name, i) => `${name} ${grouped(pipeline.counters.byClass[i])}`).join(' ');
     const s = summarize(pipeline);
     const tooLarge = forwarder.directions.reduce((a, d) => a + d.tooLarge, 0);
     const sendErr = forwarder.directions.reduce((a, d) => a + d.sendErrors, 0);
@@ -265,7 +266,7 @@ export async function runBridge(argv: string[]): Promise<number> {
     const dropText = portNames.map((n, i) => `${n} ${dropsOf(i, now) ?? '?'}`).join(' ');
     return (
       `qosmark bridge: ${elapsed().toFixed(1)}s ${parts.join(' | ')} | classes ${classes} | ` +
-      `not IP ${count(s.notIp)} malformed ${count(s.malformedTotal)} | not forwarded: too large (MTU) ${count(tooLarge)}, send error ${count(sendErr)}, sent by this host ${count(local)}, overload ${count(overload)} | ` +
+      `not IP ${grouped(s.notIp)} malformed ${grouped(s.malformedTotal)} | not forwarded: too large (MTU) ${grouped(tooLarge)}, send error ${grouped(sendErr)}, sent by this host ${grouped(local)}, overload ${grouped(overload)} | ` +
       `receive drops ${dropText}`
     );
   };
@@ -386,9 +387,9 @@ export async function runBridge(argv: string[]): Promise<number> {
     lines.push(`qosmark bridge: stopped (${stopReason}) after ${seconds.toFixed(1)} s`);
     for (const d of dirs) {
       lines.push(
-        `${d.from} -> ${d.to}: ${count(d.received)} frames in, ${count(d.forwarded)} out; not forwarded: ` +
-          `${count(d.notForwarded.tooLarge)} too large for ${d.to} (MTU ${d.outMtu}), ${count(d.notForwarded.sendError)} send errors, ` +
-          `${count(d.notForwarded.local)} sent by this host, ${count(d.notForwarded.overload)} shed in overload` +
+        `${d.from} -> ${d.to}: ${grouped(d.received)} frames in, ${grouped(d.forwarded)} out; not forwarded: ` +
+          `${grouped(d.notForwarded.tooLarge)} too large for ${d.to} (MTU ${d.outMtu}), ${grouped(d.notForwarded.sendError)} send errors, ` +
+          `${grouped(d.notForwarded.local)} sent by this host, ${grouped(d.notForwarded.overload)} shed in overload` +
           (d.lastSendError === null ? '' : ` (last: ${d.lastSendError})`),
       );
     }
@@ -398,7 +399,7 @@ export async function runBridge(argv: string[]): Promise<number> {
     // The class table, changes, left-as-found and SIP lines of the file report; not its first (file) line.
     lines.push(...renderRun(summary, timing(summary, seconds), true).slice(1));
     if (teeInfo !== null) {
-      lines.push(`tee: ${count(teeInfo.packets)} frames written to ${teeInfo.file}${teeInfo.error ? `; stopped early: ${teeInfo.error}` : ''}`);
+      lines.push(`tee: ${grouped(teeInfo.packets)} frames written to ${teeInfo.file}${teeInfo.error ? `; stopped early: ${teeInfo.error}` : ''}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   };

@@ -1,4 +1,5 @@
 /** `qosmark gen --packets N -o FILE`: write a deterministic synthetic capture. */
+import { grouped } from '../format/numbers.js';
 import { DEFAULT_SEED, DEFAULT_VLAN, GEN_FORMATS, PROFILES, generateToFile, type GenFormat, type ProfileName } from '../gen/generate.js';
 import { DEFAULT_WRONG_MARKS } from '../gen/profiles.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
@@ -74,12 +75,12 @@ export function runGen(argv: string[]): number {
   } else if (!values.quiet) {
     const mpps = result.wallSeconds > 0 ? result.packets / result.wallSeconds / 1e6 : 0;
     const classes = Object.entries(result.packetsByClass)
-      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .map(([k, v]) => `${k} ${grouped(v)}`)
       .join(', ');
     report.write(
-      `qosmark gen: ${result.packets.toLocaleString('en-US')} packets (${(result.bytes / 1e6).toFixed(1)} MB, ` +
+      `qosmark gen: ${grouped(result.packets)} packets (${(result.bytes / 1e6).toFixed(1)} MB, ` +
         `${result.captureSeconds.toFixed(1)} s of traffic) -> ${values.output} (${result.format}); profile ${result.profile}, seed ${result.seed}\n` +
-        `  ${classes}; ${result.ipFragments.toLocaleString('en-US')} IP fragments\n` +
+        `  ${classes}; ${grouped(result.ipFragments)} IP fragments\n` +
         `  ${result.wallSeconds.toFixed(3)} s, ${mpps.toFixed(2)} Mpps\n`,
     );
   }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Pipeline } from '../engine/pipeline.js';
 import { summarize, type RunSummary } from '../engine/summary.js';
+import { countOf, grouped } from '../format/numbers.js';
 import { type ByteOutput, describeOsError } from '../io/byte-stream.js';
 import { openCapture, type CaptureFormat } from '../io/capture-file.js';
 import { CaptureFileError } from '../io/errors.js';
@@ -15,7 +16,7 @@ import { runInWorkers, sumCounts, type WorkerOutcome } from './parallel.js';
 import { PIPELINE_ARG_SPECS, PIPELINE_USAGE, pipelineSetup, type PipelineArgs, type PipelineSetup } from './pipeline-options.js';
 import { Progress } from './progress.js';
 import { refuseOverwritingInput } from './same-file.js';
-import { count, countOf, renderRun, timing, type Timing } from './report.js';
+import { renderRun, timing, type Timing } from './report.js';
 import { HELP_OPTION, helpShown, parseCommandLine, UsageError } from './usage-error.js';
 
 export const MARK_USAGE = `usage: qosmark mark INPUT -o OUTPUT [options]
@@ -153,13 +154,13 @@ export function runMark(argv: string[]): number | Promise<number> {
     } else if (!values.quiet) {
       for (const d of docs) {
         process.stdout.write(
-          `${d.input} -> ${d.output}: ${count(d.packets)} packets, DSCP changed ${count(d.dscpChanged)}, CoS changed ${count(d.cosChanged)}` +
+          `${d.input} -> ${d.output}: ${grouped(d.packets)} packets, DSCP changed ${grouped(d.dscpChanged)}, CoS changed ${grouped(d.cosChanged)}` +
             `${d.error ? ' (stopped at a file error)' : ''}\n`,
         );
       }
       const failed = jobs.length - docs.length;
       process.stdout.write(
-        `qosmark mark: ${countOf(docs.length, 'file')} marked${failed > 0 ? `, ${count(failed)} not (errors below)` : ''}` +
+        `qosmark mark: ${countOf(docs.length, 'file')} marked${failed > 0 ? `, ${grouped(failed)} not (errors below)` : ''}` +
           `${jobs.length > 1 ? ', in parallel' : ''}${docs.length > 0 ? '; total:' : ''}\n`,
       );
       if (docs.length > 0) process.stdout.write(`${renderRun(total, wall, true).join('\n')}\n`);

@@ -3,6 +3,8 @@
  * (never in --json runs or when output is piped), redrawn at most 4 times a
  * second and erased at the end.
  */
+import { grouped } from '../format/numbers.js';
+
 const REDRAW_MS = 250;
 
 export class Progress {
@@ -28,7 +30,7 @@ export class Progress {
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? ` ${(frames / seconds / 1e6).toFixed(2)} Mpps` : '';
     const share = this.totalBytes > 0 ? ` ${Math.min(100, (100 * bytesDone) / this.totalBytes).toFixed(0)}%` : '';
-    process.stderr.write(`\r${this.label}: ${frames.toLocaleString('en-US')} packets${share}${rate}\x1b[K`);
+    process.stderr.write(`\r${this.label}: ${grouped(frames)} packets${share}${rate}\x1b[K`);
     this.drawn = true;
   };
 

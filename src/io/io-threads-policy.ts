@@ -15,8 +15,12 @@
  *   outweighing the saving. The stream now reads into the slots and they
  *   go to the thread uncopied, which took 10M from 1.39 to 1.36 s (median of
  *   20 interleaved runs, copy against no copy); 1M is still slower with the
- *   thread than without (0.533 against 0.512 s, median of 15). Write-behind
- *   is therefore used from WRITE_BEHIND_MIN_BYTES on.
+ *   thread than without (0.533 against 0.512 s, median of 15). That was an
+ *   Intel VM. On an AMD EPYC 2-vCPU VM (2026-12-02, a minified bundle, 20
+ *   interleaved runs each) the thread paid from a smaller size: 1M packets
+ *   (123 MB) 668 -> 580 ms median, 500k (61 MB) 456 -> 439 ms, 300k (37 MB)
+ *   even, 100k (12 MB) 16 ms slower. Write-behind is therefore used from
+ *   WRITE_BEHIND_MIN_BYTES (64 MiB) on.
  * - reading the input: a read from the page cache is a plain kernel copy
  *   (~110-160 ms per 1.2 GB), barely more than the copy out of a slot, and
  *   the thread's start-up and the competition for the second core cost more
@@ -37,7 +41,7 @@ import { ReadAheadInput } from './read-ahead.js';
 import { WriteBehindOutput } from './write-behind.js';
 
 /** Input size from which the output of a rewrite gets a write-behind thread. */
-export const WRITE_BEHIND_MIN_BYTES = 512 * 1024 * 1024;
+export const WRITE_BEHIND_MIN_BYTES = 64 * 1024 * 1024;
 /** Input size from which reads get a read-ahead thread: never, by default (see above). */
 export const READ_AHEAD_MIN_BYTES = Number.POSITIVE_INFINITY;
 

@@ -422,6 +422,56 @@ describe('the built CLI', () => {
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^usage: qosmark COMMAND/);
   });
+
+  it('the bundle is minified (V8 parses all of it at start-up; see scripts/bundle.mjs), with its function names kept', () => {
+    const source = fs.readFileSync(MAIN, 'utf8');
+    // Text in template literals keeps its indentation; indented statements would mean no minifying.
+    const indentedCode = source.split('\n').filter((l) => /^\s+(const|let|return|if \()/.test(l));
+    expect(indentedCode).toEqual([]);
+    expect(source).toMatch(/function parseIpv4\(/);
+  });
+});
+
+describe('bin/qosmark, the installed command', () => {
+  const BIN = path.join(ROOT, 'bin/qosmark');
+  const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Uint8Array) => {
+    const r = spawnSync(cmd, args, { cwd: dir, env, input, maxBuffer: 64 * 1024 * 1024 });
+    return { status: r.status, stdout: r.stdout, err: r.stderr.toString('utf8') };
+  };
+
+  it('is what package.json names as the bin, and is executable', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+    expect(pkg.bin).toEqual({ qosmark: 'bin/qosmark' });
+    expect(pkg.files).toContain('bin');
+    expect(fs.statSync(BIN).mode & 0o111).toBe(0o111);
+  });
+
+  it('runs through a symbolic link in another folder, as npm links it into node_modules/.bin, passing arguments, streams and exit status through', () => {
+    const linkDir = path.join(dir, 'node_modules', '.bin');
+    fs.mkdirSync(linkDir, { recursive: true });
+    const link = path.join(linkDir, 'qosmark');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(BIN, link);
+    expect(run(link, ['--version']).stdout.toString()).toBe('qosmark 0.1.0\n');
+    // Standard input to standard output, byte for byte what the bundle writes when run directly.
+    const viaBin = run(link, ['mark', '-', '-o', '-'], process.env, CAPTURE);
+    const direct = cli(['mark', '-', '-o', '-'], CAPTURE);
+    expect(viaBin.status).toBe(0);
+    expect(Buffer.compare(viaBin.stdout, direct.stdout)).toBe(0);
+    // An argument with a space stays one argument; a missing file is exit status 2.
+    const missing = run(link, ['mark', 'no such file.pcap', '-o', file('never.pcap')]);
+    expect(missing.status).toBe(2);
+    expect(missing.err).toBe('qosmark: no such file.pcap: no such file or directory\n');
+  });
+
+  it('drops NODE_EXTRA_CA_CERTS, which Node.js would load at every start', () => {
+    // Node warns at start-up when the file cannot be loaded: the warning shows whether it was read.
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'no-such-bundle.pem') };
+    expect(spawnSync(process.execPath, [MAIN, '--version'], { env }).stderr.toString()).toMatch(/extra certs/i);
+    const r = run(BIN, ['--version'], env);
+    expect(r.status).toBe(0);
+    expect(r.err).toBe('');
+  });
 });
 
 describe('qosmark gen', () => {
