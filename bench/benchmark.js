@@ -28,6 +28,7 @@ import Benchmark from 'benchmark';
 import { Classifier } from '../dist/classify/classifier.js';
 import { compilePolicy } from '../dist/classify/compile.js';
 import { FragmentTable } from '../dist/classify/fragment-table.js';
+import { grouped, groupedFixed } from '../dist/format/numbers.js';
 import { builtinPolicy } from '../dist/classify/policy.js';
 import { Pipeline } from '../dist/engine/pipeline.js';
 import { GEN_FORMAT_VERSION, generate, generateToBuffer, generateToFile } from '../dist/gen/generate.js';
@@ -161,7 +162,7 @@ function runSuite(cases) {
 }
 
 function micro() {
-  note(`micro: generating ${microPackets.toLocaleString('en-US')} cupc frames in memory (seed ${seed})`);
+  note(`micro: generating ${grouped(microPackets)} cupc frames in memory (seed ${seed})`);
   const { pcap } = generateToBuffer({ packets: microPackets, profile: 'cupc', seed });
   const idx = indexPcap(pcap);
   const orig = pcap.slice();
@@ -211,7 +212,7 @@ function micro() {
   let genBytes = 0;
   cases.push(
     {
-      name: `generate ${genPackets.toLocaleString('en-US')} cupc packets, null sink`,
+      name: `generate ${grouped(genPackets)} cupc packets, null sink`,
       packets: genPackets,
       bytes: 0,
       fn() {
@@ -290,7 +291,9 @@ function timed(cmd, args, gnuTime) {
   const statFile = path.join(os.tmpdir(), `qosmark-bench-time-${process.pid}.txt`);
   const argv = gnuTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', statFile, cmd, ...args]] : [cmd, args];
   const started = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // bin/qosmark runs the `node` on PATH: make that this script's node.
+  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+  const r = spawnSync(argv[0], argv[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} exited with ${r.status}: ${r.stderr.trim()}`);
@@ -417,7 +420,7 @@ function wholeProcess() {
 // ---------------------------------------------------------------------------
 
 function fmt(n, digits = 1) {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return groupedFixed(n, digits);
 }
 
 function printText(env, m, w) {

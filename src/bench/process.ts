@@ -38,6 +38,8 @@ export interface RunOptions {
   discardStdout?: boolean;
   /** Where GNU time writes its figures. */
   statFile: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
@@ -46,6 +48,7 @@ export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
   const started = process.hrtime.bigint();
   const r = childProcess().spawnSync(file, argv, {
     encoding: 'utf8',
+    env: o.env,
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', o.discardStdout ? 'ignore' : 'pipe', 'pipe'],
   });
@@ -74,7 +77,9 @@ export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
 
 /** `qosmark ARGS` through bin/qosmark: the command as a user runs it, start-up included. */
 export function runQosmark(args: string[], o: RunOptions): Timed & { doc: Record<string, unknown> } {
-  const t = timedRun(QOSMARK_BIN, args, o);
+  // bin/qosmark runs the `node` on PATH: make that this process's node, whose version the bench records.
+  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+  const t = timedRun(QOSMARK_BIN, args, { ...o, env });
   const line = t.stdout.trim().split('\n').pop() ?? '';
   let doc: Record<string, unknown>;
   try {

@@ -20,7 +20,11 @@
  *   interleaved runs each) the thread paid from a smaller size: 1M packets
  *   (123 MB) 668 -> 580 ms median, 500k (61 MB) 456 -> 439 ms, 300k (37 MB)
  *   even, 100k (12 MB) 16 ms slower. Write-behind is therefore used from
- *   WRITE_BEHIND_MIN_BYTES (64 MiB) on.
+ *   WRITE_BEHIND_MIN_BYTES (48 MiB, between the sizes where it broke even
+ *   and where it paid) on. It costs memory: peak RSS of a 1M mark went from
+ *   67 to 81-84 MB (the thread's own V8 isolate and the slots). `gen` uses
+ *   the same rule for its output: inside `bench`, 1M packets went from 0.89
+ *   to 0.92-1.09 Mpps with the thread.
  * - reading the input: a read from the page cache is a plain kernel copy
  *   (~110-160 ms per 1.2 GB), barely more than the copy out of a slot, and
  *   the thread's start-up and the competition for the second core cost more
@@ -41,7 +45,7 @@ import { ReadAheadInput } from './read-ahead.js';
 import { WriteBehindOutput } from './write-behind.js';
 
 /** Input size from which the output of a rewrite gets a write-behind thread. */
-export const WRITE_BEHIND_MIN_BYTES = 64 * 1024 * 1024;
+export const WRITE_BEHIND_MIN_BYTES = 48 * 1024 * 1024;
 /** Input size from which reads get a read-ahead thread: never, by default (see above). */
 export const READ_AHEAD_MIN_BYTES = Number.POSITIVE_INFINITY;
 

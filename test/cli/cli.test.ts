@@ -423,8 +423,8 @@ describe('the built CLI', () => {
     expect(r.out).toMatch(/^usage: qosmark COMMAND/);
   });
 
-  it('the bundle is minified (V8 parses all of it at start-up; see scripts/bundle.mjs), with its function names kept', () => {
-    const source = fs.readFileSync(MAIN, 'utf8');
+  it.each(['dist/cli/main.js', 'dist/cli/worker.js'])('%s is minified (V8 parses all of it at start-up; see scripts/bundle.mjs), with its function names kept', (rel) => {
+    const source = fs.readFileSync(path.join(ROOT, rel), 'utf8');
     // Text in template literals keeps its indentation; indented statements would mean no minifying.
     const indentedCode = source.split('\n').filter((l) => /^\s+(const|let|return|if \()/.test(l));
     expect(indentedCode).toEqual([]);
@@ -446,12 +446,12 @@ describe('bin/qosmark, the installed command', () => {
     expect(fs.statSync(BIN).mode & 0o111).toBe(0o111);
   });
 
-  it('runs through a symbolic link in another folder, as npm links it into node_modules/.bin, passing arguments, streams and exit status through', () => {
-    const linkDir = path.join(dir, 'node_modules', '.bin');
+  it('runs through a relative symbolic link in a folder with a space in its name, as npm links it into node_modules/.bin, passing arguments, streams and exit status through', () => {
+    const linkDir = path.join(dir, 'a project', 'node_modules', '.bin');
     fs.mkdirSync(linkDir, { recursive: true });
     const link = path.join(linkDir, 'qosmark');
     fs.rmSync(link, { force: true });
-    fs.symlinkSync(BIN, link);
+    fs.symlinkSync(path.relative(linkDir, BIN), link);
     expect(run(link, ['--version']).stdout.toString()).toBe('qosmark 0.1.0\n');
     // Standard input to standard output, byte for byte what the bundle writes when run directly.
     const viaBin = run(link, ['mark', '-', '-o', '-'], process.env, CAPTURE);
@@ -462,6 +462,22 @@ describe('bin/qosmark, the installed command', () => {
     const missing = run(link, ['mark', 'no such file.pcap', '-o', file('never.pcap')]);
     expect(missing.status).toBe(2);
     expect(missing.err).toBe('qosmark: no such file.pcap: no such file or directory\n');
+  });
+
+  it('finds the package when a shell found it on PATH ("bash qosmark"), and says so in one line when the package is not beside it', () => {
+    const linkDir = path.join(dir, 'on path');
+    fs.mkdirSync(linkDir, { recursive: true });
+    fs.rmSync(path.join(linkDir, 'qosmark'), { force: true });
+    fs.symlinkSync(BIN, path.join(linkDir, 'qosmark'));
+    const env = { ...process.env, PATH: `${linkDir}${path.delimiter}${process.env.PATH ?? ''}` };
+    expect(run('bash', ['qosmark', '--version'], env).stdout.toString()).toBe('qosmark 0.1.0\n');
+    const stray = path.join(dir, 'stray-qosmark');
+    fs.copyFileSync(BIN, stray);
+    fs.chmodSync(stray, 0o755);
+    const r = run(stray, ['--version']);
+    expect(r.status).toBe(127);
+    expect(r.err).toMatch(/^qosmark: cannot find dist\/cli\/main\.js beside .*stray-qosmark/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
   it('drops NODE_EXTRA_CA_CERTS, which Node.js would load at every start', () => {
