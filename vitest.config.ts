@@ -1,11 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { dropExtraCaCerts } from './test/support/node-env.js';
 
-// Node.js 20 loads NODE_EXTRA_CA_CERTS at every start, 85 ms on this project's
-// CI machines, whose environment sets it; the tests start hundreds of node
-// processes (the CLI, workers) and make no TLS connections. bin/qosmark drops
-// it the same way.
-delete process.env.NODE_EXTRA_CA_CERTS;
+dropExtraCaCerts();
 
 export default defineConfig({
   test: {

@@ -25,19 +25,18 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Benchmark from 'benchmark';
+import { QOSMARK_BIN, qosmarkBinEnv } from '../dist/bench/process.js';
 import { Classifier } from '../dist/classify/classifier.js';
 import { compilePolicy } from '../dist/classify/compile.js';
 import { FragmentTable } from '../dist/classify/fragment-table.js';
-import { grouped, groupedFixed } from '../dist/format/numbers.js';
 import { builtinPolicy } from '../dist/classify/policy.js';
 import { Pipeline } from '../dist/engine/pipeline.js';
+import { grouped, groupedFixed } from '../dist/format/numbers.js';
 import { GEN_FORMAT_VERSION, generate, generateToBuffer, generateToFile } from '../dist/gen/generate.js';
 import { parseFrame } from '../dist/parse/frame.js';
 import { ParsedFrame } from '../dist/parse/parsed-frame.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The `qosmark` command as npm installs it (package.json "bin"), start-up included. */
-const QOSMARK_BIN = path.join(ROOT, 'bin', 'qosmark');
 const LINKTYPE_ETHERNET = 1;
 /** EF (46) in the TOS byte: what tcprewrite writes into every IPv4 header. */
 const TCPREWRITE_TOS = 46 << 2;
@@ -291,9 +290,7 @@ function timed(cmd, args, gnuTime) {
   const statFile = path.join(os.tmpdir(), `qosmark-bench-time-${process.pid}.txt`);
   const argv = gnuTime ? ['/usr/bin/time', ['-f', '%U %S %M', '-o', statFile, cmd, ...args]] : [cmd, args];
   const started = process.hrtime.bigint();
-  // bin/qosmark runs the `node` on PATH: make that this script's node.
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
-  const r = spawnSync(argv[0], argv[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
+  const r = spawnSync(argv[0], argv[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: qosmarkBinEnv() });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} exited with ${r.status}: ${r.stderr.trim()}`);

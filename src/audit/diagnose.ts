@@ -19,7 +19,6 @@ export interface Diagnosis {
   fix: string | null;
 }
 
-
 /** The map that makes CoS 5 → DSCP 46 (EF) instead of the default 40 (Cisco "mls qos map cos-dscp"). */
 export const COS_DSCP_MAP_FIX = 'mls qos map cos-dscp 0 8 16 24 32 46 48 56';
 

@@ -11,6 +11,14 @@ import { childProcess } from '../io/builtins.js';
 /** The `qosmark` command as npm installs it (package.json "bin"): the launcher that runs dist/cli/main.js. */
 export const QOSMARK_BIN = fileURLToPath(new URL('../../bin/qosmark', import.meta.url));
 
+/**
+ * The environment to run QOSMARK_BIN in: it runs the `node` on PATH, so this
+ * process's node goes first, the one whose version the bench records.
+ */
+export function qosmarkBinEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+}
+
 export interface Timed {
   wallSeconds: number;
   /** user + sys, from GNU time; null without it. */
@@ -77,9 +85,7 @@ export function timedRun(cmd: string, args: string[], o: RunOptions): Timed {
 
 /** `qosmark ARGS` through bin/qosmark: the command as a user runs it, start-up included. */
 export function runQosmark(args: string[], o: RunOptions): Timed & { doc: Record<string, unknown> } {
-  // bin/qosmark runs the `node` on PATH: make that this process's node, whose version the bench records.
-  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
-  const t = timedRun(QOSMARK_BIN, args, { ...o, env });
+  const t = timedRun(QOSMARK_BIN, args, { ...o, env: qosmarkBinEnv() });
   const line = t.stdout.trim().split('\n').pop() ?? '';
   let doc: Record<string, unknown>;
   try {

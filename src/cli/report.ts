@@ -3,7 +3,6 @@ import { dscpLabel } from '../classify/dscp.js';
 import type { RunSummary } from '../engine/summary.js';
 import { countOf, grouped } from '../format/numbers.js';
 
-
 export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
