@@ -14,7 +14,9 @@
  * outside the bundle and load from node_modules as before.
  */
 import { build } from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { minify } from 'terser';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,3 +38,31 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+
+/*
+ * Constants into the code. esbuild puts a constant's value where it is used
+ * only when it comes from a module with no imports of its own; every other
+ * top-level `const` (IPV4_TOTAL_LENGTH, VLAN_TAG_LEN, PCP_SHIFT...) becomes a
+ * bundle-level `var`, which V8 must treat as changeable: the optimised loop
+ * loads each from memory and checks its type at every use. Terser's
+ * reduce_vars sees that such a variable is assigned once, to a number, and
+ * puts the number in its place. Nothing else is changed (no renaming, no
+ * inlining of functions): names stay as written, for profiles and traces.
+ * It needs the modules bundled without esbuild's lazy initialisers, which
+ * assign constants inside a function that runs later (see src/cli/main.ts).
+ * Counted with callgrind over the whole process on 200,000 cupc packets:
+ * mark 921 → 880 million instructions, audit 1244 → 1188 million; start-up
+ * alone (a 1,000-packet mark) 304 → 305 million.
+ */
+for (const entry of ENTRIES) {
+  const file = path.join(DIST, `${entry}.js`);
+  const result = await minify(fs.readFileSync(file, 'utf8'), {
+    module: true,
+    mangle: false,
+    keep_classnames: true,
+    keep_fnames: true,
+    compress: { defaults: false, toplevel: true, reduce_vars: true, evaluate: true },
+    format: { comments: false },
+  });
+  fs.writeFileSync(file, result.code);
+}

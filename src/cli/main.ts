@@ -6,7 +6,15 @@
  */
 import { PolicyError } from '../classify/policy-load.js';
 import { CaptureFileError } from '../io/errors.js';
+import { runAudit } from './audit.js';
+import { runBench } from './bench.js';
+import { runBridge } from './bridge.js';
 import { EXIT_OK, EXIT_USAGE_OR_FILE, statusIfStdoutCloses } from './exit-status.js';
+import { runExport } from './export.js';
+import { runGen } from './gen.js';
+import { runMark } from './mark.js';
+import { runPolicy } from './policy-cmd.js';
+import { runProbe, runReflect } from './probe.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: qosmark COMMAND [options]
@@ -24,23 +32,31 @@ run "qosmark COMMAND --help" (or "qosmark help COMMAND") for a command's options
 
 type Command = (argv: string[]) => number | Promise<number>;
 
-/** Each command's module is loaded only when it runs, so start-up stays short. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  mark: async () => (await import('./mark.js')).runMark,
-  audit: async () => (await import('./audit.js')).runAudit,
-  policy: async () => (await import('./policy-cmd.js')).runPolicy,
-  export: async () => (await import('./export.js')).runExport,
-  gen: async () => (await import('./gen.js')).runGen,
-  bridge: async () => (await import('./bridge.js')).runBridge,
-  probe: async () => (await import('./probe.js')).runProbe,
-  reflect: async () => (await import('./probe.js')).runReflect,
-  bench: async () => (await import('./bench.js')).runBench,
+/**
+ * Imported statically, not with import(): a dynamically imported module is
+ * bundled inside a lazy initialiser (esbuild's __esm), where its top-level
+ * constants become variables assigned at run time. The bundle step can then
+ * not replace them with their values, and the packet loop reads each one
+ * from memory with a type check (scripts/bundle.mjs). Loading every command's
+ * code costs a few milliseconds: native and large packages (cap, yaml,
+ * prom-client) are still required only when used.
+ */
+const COMMANDS: Record<string, Command> = {
+  mark: runMark,
+  audit: runAudit,
+  policy: runPolicy,
+  export: runExport,
+  gen: runGen,
+  bridge: runBridge,
+  probe: runProbe,
+  reflect: runReflect,
+  bench: runBench,
 };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // `qosmark help mark` is `qosmark mark --help`, as with git.
-  if (command === 'help' && rest.length > 0 && COMMANDS[rest[0]] !== undefined) return (await COMMANDS[rest[0]]())(['--help']);
+  if (command === 'help' && rest.length > 0 && Object.hasOwn(COMMANDS, rest[0])) return COMMANDS[rest[0]](['--help']);
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? EXIT_USAGE_OR_FILE : EXIT_OK;
@@ -49,9 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('qosmark 0.1.0\n');
     return EXIT_OK;
   }
-  const load = COMMANDS[command];
-  if (load === undefined) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
-  return (await load())(rest);
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run === undefined) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  return run(rest);
 }
 
 function reportFailure(err: unknown): number {
