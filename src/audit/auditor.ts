@@ -4,6 +4,7 @@
  * shared pipeline with marking off, so what it sees is the file as captured.
  */
 import { KEEP } from '../classify/policy.js';
+import type { CompiledPolicy } from '../classify/compile.js';
 import type { FrameObserver, Pipeline } from '../engine/pipeline.js';
 import { COS_TAG_ALL, COS_TAG_INNER } from '../mark/cos.js';
 import { ipv4Dscp, ipv4Ecn } from '../parse/ipv4.js';
@@ -16,6 +17,12 @@ import { V_COUNT, V_DSCP_MISMATCH, V_BOTH_MISMATCH, V_OK, isMismarked, judge } f
 
 /** Index of "untagged" in CoS histograms (after PCP 0..7). */
 export const COS_UNTAGGED_INDEX = 8;
+const COS_INDEXES = 9;
+/** The tally's DSCP index for a packet without a usable IP header (after DSCP 0..63). */
+const NO_DSCP_INDEX = 64;
+const DSCP_INDEXES = 65;
+/** Tally entries per class row. */
+const TALLY_ROW = V_COUNT * DSCP_INDEXES * COS_INDEXES;
 /** Catch-all application for packets no rule named. */
 export const OTHER_APP = 'other';
 
@@ -38,24 +45,31 @@ export interface PacketSink {
 
 export class Auditor implements FrameObserver {
   readonly facts = new PacketFacts();
+  /**
+   * Packets per (class row, verdict, DSCP found, CoS found): one count per
+   * packet in the loop, where the histograms below would be six, and the
+   * diagnosis evidence some branches more. summarise() derives them all.
+   */
+  private readonly tally: Float64Array;
+  readonly classBytes: Float64Array;
+  /** [rule or OTHER][verdict]. */
+  readonly appVerdicts: Float64Array;
+  readonly appBytes: Float64Array;
+  // From the tally, by summarise():
   readonly verdicts = new Float64Array(V_COUNT);
   /** [class][verdict] packet counts; the last class row is "no class". */
   readonly classVerdicts: Float64Array;
-  readonly classBytes: Float64Array;
   /** [class][dscp 0..63] found. */
   readonly classDscpFound: Float64Array;
   /** [class][cos 0..7, untagged] found. */
   readonly classCosFound: Float64Array;
-  /** [rule or OTHER][verdict]. */
-  readonly appVerdicts: Float64Array;
-  readonly appBytes: Float64Array;
   readonly dscpFound = new Float64Array(64);
-  readonly cosFound = new Float64Array(9);
-  readonly conversations = new ConversationTable();
+  readonly cosFound = new Float64Array(COS_INDEXES);
   /** Diagnosis evidence counts. */
   cosMapRewrite = 0;
   untrustedBoundary = 0;
   layer2Only = 0;
+  readonly conversations = new ConversationTable();
   /** Whole seconds of capture time → [packets, mismarked]. */
   readonly perSecond = new Map<number, number[]>();
   private currentSecond = -1;
@@ -72,10 +86,11 @@ export class Auditor implements FrameObserver {
   ) {
     this.classCount = classCount;
     this.ruleCount = ruleCount;
+    this.tally = new Float64Array((classCount + 1) * TALLY_ROW);
     this.classVerdicts = new Float64Array((classCount + 1) * V_COUNT);
     this.classBytes = new Float64Array(classCount + 1);
     this.classDscpFound = new Float64Array((classCount + 1) * 64);
-    this.classCosFound = new Float64Array((classCount + 1) * 9);
+    this.classCosFound = new Float64Array((classCount + 1) * COS_INDEXES);
     this.appVerdicts = new Float64Array((ruleCount + 1) * V_COUNT);
     this.appBytes = new Float64Array(ruleCount + 1);
   }
@@ -96,26 +111,15 @@ export class Auditor implements FrameObserver {
     f.verdict = verdict;
     const bytes = p.capEnd - p.frameOff;
 
-    this.verdicts[verdict]++;
     const classRow = cls >= 0 ? cls : this.classCount;
-    this.classVerdicts[classRow * V_COUNT + verdict]++;
+    const dscpIndex = f.foundDscp >= 0 ? f.foundDscp : NO_DSCP_INDEX;
+    const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
+    this.tally[classRow * TALLY_ROW + (verdict * DSCP_INDEXES + dscpIndex) * COS_INDEXES + cosIndex]++;
     this.classBytes[classRow] += bytes;
     const appRow = rule >= 0 ? rule : this.ruleCount;
     this.appVerdicts[appRow * V_COUNT + verdict]++;
     this.appBytes[appRow] += bytes;
-    if (f.foundDscp >= 0) {
-      this.dscpFound[f.foundDscp]++;
-      this.classDscpFound[classRow * 64 + f.foundDscp]++;
-    }
-    // CoS is there to count in every tagged frame, IP or not (a tagged ARP frame has a PCP too);
-    // "untagged" is counted for IP frames only, which are what a CoS would be expected on.
-    if (f.foundDscp >= 0 || p.tagCount > 0) {
-      const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
-      this.cosFound[cosIndex]++;
-      this.classCosFound[classRow * 9 + cosIndex]++;
-    }
     const mismarked = isMismarked(verdict);
-    if (mismarked || verdict === V_OK) this.gatherEvidence(f);
     // Only classes that expect a marking can have wrong-marking conversations worth listing.
     const expectsMarking = f.expectedDscp >= 0 || f.expectedCos >= 0;
     if (cls >= 0 && f.foundDscp >= 0 && expectsMarking) {
@@ -152,15 +156,52 @@ export class Auditor implements FrameObserver {
     if (this.packetSink !== null) this.packetSink.write(pipeline, buf, f);
   }
 
+  /**
+   * Fills the verdict and DSCP/CoS histograms and the diagnosis evidence from
+   * the tally. Idempotent; run it before reading any of them.
+   */
+  summarise(policy: CompiledPolicy): void {
+    for (const a of [this.verdicts, this.classVerdicts, this.classDscpFound, this.classCosFound, this.dscpFound, this.cosFound]) a.fill(0);
+    this.cosMapRewrite = 0;
+    this.untrustedBoundary = 0;
+    this.layer2Only = 0;
+    for (let classRow = 0; classRow <= this.classCount; classRow++) {
+      const expectedDscp = classRow < this.classCount ? policy.classDscp[classRow] : KEEP;
+      const expectedCos = classRow < this.classCount ? policy.classCos[classRow] : KEEP;
+      for (let verdict = 0; verdict < V_COUNT; verdict++) {
+        for (let dscpIndex = 0; dscpIndex < DSCP_INDEXES; dscpIndex++) {
+          for (let cosIndex = 0; cosIndex < COS_INDEXES; cosIndex++) {
+            const n = this.tally[classRow * TALLY_ROW + (verdict * DSCP_INDEXES + dscpIndex) * COS_INDEXES + cosIndex];
+            if (n === 0) continue;
+            const foundDscp = dscpIndex === NO_DSCP_INDEX ? -1 : dscpIndex;
+            const foundCos = cosIndex === COS_UNTAGGED_INDEX ? -1 : cosIndex;
+            this.verdicts[verdict] += n;
+            this.classVerdicts[classRow * V_COUNT + verdict] += n;
+            if (foundDscp >= 0) {
+              this.dscpFound[foundDscp] += n;
+              this.classDscpFound[classRow * 64 + foundDscp] += n;
+            }
+            // CoS is there to count in every tagged frame, IP or not (a tagged ARP frame has a PCP too);
+            // "untagged" is counted for IP frames only, which are what a CoS would be expected on.
+            if (foundDscp >= 0 || foundCos >= 0) {
+              this.cosFound[cosIndex] += n;
+              this.classCosFound[classRow * COS_INDEXES + cosIndex] += n;
+            }
+            if (isMismarked(verdict) || verdict === V_OK) this.countEvidence(n, verdict, expectedDscp, expectedCos, foundDscp, foundCos);
+          }
+        }
+      }
+    }
+  }
+
   /** Counts the patterns that point at a cause (see diagnose.ts). */
-  private gatherEvidence(f: PacketFacts): void {
-    const exp = f.expectedDscp;
+  private countEvidence(n: number, verdict: number, exp: number, expCos: number, foundDscp: number, foundCos: number): void {
     if (exp < 0) return;
-    const dscpWrong = f.verdict === V_DSCP_MISMATCH || f.verdict === V_BOTH_MISMATCH;
+    const dscpWrong = verdict === V_DSCP_MISMATCH || verdict === V_BOTH_MISMATCH;
     // A switch's default CoS-to-DSCP map sets DSCP = 8 x CoS: voice (CoS 5) arrives as 40.
-    if (dscpWrong && f.expectedCos > 0 && f.foundDscp === f.expectedCos * 8) this.cosMapRewrite++;
-    else if (dscpWrong && f.foundDscp === 0 && f.foundCos <= 0 && exp !== 0) this.untrustedBoundary++;
-    if (!dscpWrong && f.expectedCos > 0 && f.foundCos === 0) this.layer2Only++;
+    if (dscpWrong && expCos > 0 && foundDscp === expCos * 8) this.cosMapRewrite += n;
+    else if (dscpWrong && foundDscp === 0 && foundCos <= 0 && exp !== 0) this.untrustedBoundary += n;
+    if (!dscpWrong && expCos > 0 && foundCos === 0) this.layer2Only += n;
   }
 }
 

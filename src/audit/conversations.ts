@@ -4,6 +4,7 @@
  * known conversation allocates nothing; a new conversation allocates its entry
  * once. The table is bounded; conversations beyond the bound are counted.
  */
+import { readU32 } from '../parse/bytes.js';
 import { IPV4_ADDR_LEN, IPV4_SRC } from '../parse/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_SRC } from '../parse/ipv6.js';
 import { formatIp } from '../parse/ip-text.js';
@@ -118,21 +119,20 @@ export class ConversationTable {
     const dstOff = srcOff + addrLen;
     const srcPort = p.srcPort < 0 ? 0 : p.srcPort;
     const dstPort = p.dstPort < 0 ? 0 : p.dstPort;
-    const order = compareEndpoints(buf, srcOff, srcPort, dstOff, dstPort, addrLen);
-    const aOff = order <= 0 ? srcOff : dstOff;
-    const bOff = order <= 0 ? dstOff : srcOff;
-    const portA = order <= 0 ? srcPort : dstPort;
-    const portB = order <= 0 ? dstPort : srcPort;
-    this.direction = order <= 0 ? 0 : 1;
-
-    let h = Math.imul(0x811c9dc5 ^ p.proto, 0x01000193);
-    for (let i = 0; i < addrLen; i++) h = Math.imul(h ^ buf[aOff + i], 0x01000193);
-    for (let i = 0; i < addrLen; i++) h = Math.imul(h ^ buf[bOff + i], 0x01000193);
-    h = Math.imul(h ^ ((portA << 16) | portB), 0x01000193);
-    const bucket = (h ^ (h >>> 16)) & BUCKET_MASK;
+    const proto = p.proto;
+    // The same for both directions, so that no ordering of the endpoints is
+    // needed before the lookup.
+    const h = Math.imul(endpointHash(buf, srcOff, addrLen, srcPort) ^ endpointHash(buf, dstOff, addrLen, dstPort), 0x01000193) ^ proto;
+    const bucket = (h ^ (h >>> 15)) & BUCKET_MASK;
 
     for (let c = this.buckets[bucket]; c !== null; c = c.next) {
-      if (c.ipVersion === p.ipVersion && c.proto === p.proto && c.portA === portA && c.portB === portB && sameAddrs(c.addrs, buf, aOff, bOff, addrLen)) {
+      if (c.ipVersion !== p.ipVersion || c.proto !== proto) continue;
+      if (c.portA === srcPort && c.portB === dstPort && sameAddrs(c.addrs, buf, srcOff, dstOff, addrLen)) {
+        this.direction = 0;
+        return c;
+      }
+      if (c.portA === dstPort && c.portB === srcPort && sameAddrs(c.addrs, buf, dstOff, srcOff, addrLen)) {
+        this.direction = 1;
         return c;
       }
     }
@@ -140,15 +140,33 @@ export class ConversationTable {
       this.overflow++;
       return null;
     }
+    // Endpoint A is the smaller (address, then port), whichever direction came first.
+    const srcFirst = compareEndpoints(buf, srcOff, srcPort, dstOff, dstPort, addrLen) <= 0;
+    const aOff = srcFirst ? srcOff : dstOff;
+    const bOff = srcFirst ? dstOff : srcOff;
     const addrs = new Uint8Array(2 * addrLen);
     addrs.set(buf.subarray(aOff, aOff + addrLen), 0);
     addrs.set(buf.subarray(bOff, bOff + addrLen), addrLen);
-    const conv = new Conversation(addrs, p.ipVersion, p.proto, portA, portB, classIndex, ruleIndex);
+    const conv = new Conversation(addrs, p.ipVersion, proto, srcFirst ? srcPort : dstPort, srcFirst ? dstPort : srcPort, classIndex, ruleIndex);
     conv.next = this.buckets[bucket];
     this.buckets[bucket] = conv;
     this.all.push(conv);
+    this.direction = srcFirst ? 0 : 1;
     return conv;
   }
+}
+
+/**
+ * Mixes an address and a port. An IPv4 address goes in whole; of an IPv6
+ * address, bytes 4-7 (where a site's subnets differ) and 12-15 (the low end
+ * of the interface identifier), so that hosts numbered alike in different
+ * subnets (2001:db8:1::1, 2001:db8:2::1) still spread. The chain compares
+ * whole addresses, so this only has to spread, not to identify.
+ */
+function endpointHash(buf: Uint8Array, addrOff: number, addrLen: number, port: number): number {
+  let h = Math.imul(0x811c9dc5 ^ readU32(buf, addrOff + addrLen - 4), 0x01000193);
+  if (addrLen === IPV6_ADDR_LEN) h = Math.imul(h ^ readU32(buf, addrOff + 4), 0x01000193);
+  return Math.imul(h ^ port, 0x01000193);
 }
 
 function compareEndpoints(
@@ -166,8 +184,9 @@ function compareEndpoints(
   return srcPort - dstPort;
 }
 
+/** Whether the stored pair is (A at aOff, B at bOff); from the last byte back, where addresses differ most. */
 function sameAddrs(stored: Uint8Array, buf: Uint8Array, aOff: number, bOff: number, addrLen: number): boolean {
-  for (let i = 0; i < addrLen; i++) {
+  for (let i = addrLen - 1; i >= 0; i--) {
     if (stored[i] !== buf[aOff + i] || stored[addrLen + i] !== buf[bOff + i]) return false;
   }
   return true;

@@ -4,7 +4,7 @@
  */
 import type { Pipeline } from '../engine/pipeline.js';
 import { DSCP_CS4, DSCP_EF } from '../classify/dscp.js';
-import { countOf, verbFor } from '../format/numbers.js';
+import { countOf, grouped, verbFor } from '../format/numbers.js';
 import type { Auditor } from './auditor.js';
 
 /** AF41 (RFC 2597): the other common video marking. */
@@ -71,7 +71,7 @@ export function diagnose(auditor: Auditor, pipeline: Pipeline): Diagnosis[] {
       id: 'direction-mismatch',
       packets: mismarkedInThem,
       message:
-        `${countOf(conversations, 'conversation')} (${countOf(packetsInThem, 'packet')}, ${mismarkedInThem} mismarked) marked differently in ${verbFor(conversations, 'their', 'its')} two directions: ` +
+        `${countOf(conversations, 'conversation')} (${countOf(packetsInThem, 'packet')}, ${grouped(mismarkedInThem)} mismarked) marked differently in ${verbFor(conversations, 'their', 'its')} two directions: ` +
         'the markings are changed on one direction of the path only (compare the trust settings on each side)',
       fix: null,
     });

@@ -177,6 +177,7 @@ function timeline(perSecond: Map<number, number[]>): AuditReport['timeline'] {
 
 export function buildAuditReport(auditor: Auditor, pipeline: Pipeline): AuditReport {
   const policy = pipeline.policy;
+  auditor.summarise(policy);
   const classNames = policy.classNames;
   const byClass: Record<string, ClassReport> = {};
   classNames.forEach((name, i) => {
