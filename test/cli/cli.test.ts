@@ -258,6 +258,15 @@ describe('qosmark mark', () => {
     expect(cmd.status).toBe(2);
     expect(cmd.errLines[0]).toBe('qosmark: unknown command "frobnicate"');
     expect(cmd.errLines[1]).toMatch(/^usage: qosmark COMMAND/);
+    // Names that every JavaScript object has are not commands either.
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      const r = cli([name]);
+      expect(r.status).toBe(2);
+      expect(r.errLines[0]).toBe(`qosmark: unknown command "${name}"`);
+    }
+    const helpOther = cli(['help', 'hasOwnProperty']);
+    expect(helpOther.status).toBe(0);
+    expect(helpOther.out).toMatch(/^usage: qosmark COMMAND/);
     const help = cli(['--help']);
     expect(help.status).toBe(0);
     expect(help.out).toMatch(/^usage: qosmark COMMAND/);
