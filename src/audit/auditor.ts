@@ -114,7 +114,7 @@ export class Auditor implements FrameObserver {
     const classRow = cls >= 0 ? cls : this.classCount;
     const dscpIndex = f.foundDscp >= 0 ? f.foundDscp : NO_DSCP_INDEX;
     const cosIndex = f.foundCos >= 0 ? f.foundCos : COS_UNTAGGED_INDEX;
-    this.tally[classRow * TALLY_ROW + (verdict * DSCP_INDEXES + dscpIndex) * COS_INDEXES + cosIndex]++;
+    this.tally[tallyIndex(classRow, verdict, dscpIndex, cosIndex)]++;
     this.classBytes[classRow] += bytes;
     const appRow = rule >= 0 ? rule : this.ruleCount;
     this.appVerdicts[appRow * V_COUNT + verdict]++;
@@ -171,7 +171,7 @@ export class Auditor implements FrameObserver {
       for (let verdict = 0; verdict < V_COUNT; verdict++) {
         for (let dscpIndex = 0; dscpIndex < DSCP_INDEXES; dscpIndex++) {
           for (let cosIndex = 0; cosIndex < COS_INDEXES; cosIndex++) {
-            const n = this.tally[classRow * TALLY_ROW + (verdict * DSCP_INDEXES + dscpIndex) * COS_INDEXES + cosIndex];
+            const n = this.tally[tallyIndex(classRow, verdict, dscpIndex, cosIndex)];
             if (n === 0) continue;
             const foundDscp = dscpIndex === NO_DSCP_INDEX ? -1 : dscpIndex;
             const foundCos = cosIndex === COS_UNTAGGED_INDEX ? -1 : cosIndex;
@@ -203,6 +203,11 @@ export class Auditor implements FrameObserver {
     else if (dscpWrong && foundDscp === 0 && foundCos <= 0 && exp !== 0) this.untrustedBoundary += n;
     if (!dscpWrong && expCos > 0 && foundCos === 0) this.layer2Only += n;
   }
+}
+
+/** Where a (class row, verdict, DSCP index, CoS index) count sits in the tally: the one layout observe() and summarise() share. */
+function tallyIndex(classRow: number, verdict: number, dscpIndex: number, cosIndex: number): number {
+  return classRow * TALLY_ROW + (verdict * DSCP_INDEXES + dscpIndex) * COS_INDEXES + cosIndex;
 }
 
 function readFound(buf: Uint8Array, p: ParsedFrame, f: PacketFacts, mode: number, wantCos: number): void {
